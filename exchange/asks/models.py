@@ -1,0 +1,109 @@
+"""Asks, their tags, and helpers an ask must skip.
+
+State lives in one column, ``status``; transitions are the table in ``asks.states`` and every
+change goes through a conditional UPDATE (``WHERE status IN (...)``) so a race has exactly one
+winner on SQLite and PostgreSQL alike. Tags are a child table indexed by tag for matching.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from exchange.clock import utcnow
+from exchange.db import Base, UTCDateTime
+
+STATUSES = ("open", "matched", "delivered", "confirmed", "cancelled", "expired")
+MODES = ("online", "in_person")
+
+
+class Ask(Base):
+    __tablename__ = "asks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    helper_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    details: Mapped[str] = mapped_column(Text, default="")
+    minutes: Mapped[int] = mapped_column(SmallInteger)
+    actual_minutes: Mapped[int | None] = mapped_column(SmallInteger)
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mode: Mapped[str] = mapped_column(String(16), default="online")
+    area: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    auto_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    tag_rows: Mapped[list[AskTag]] = relationship(
+        cascade="all, delete-orphan", order_by="AskTag.tag", lazy="selectin"
+    )
+    author = relationship("Member", foreign_keys=[author_id], lazy="joined")
+    helper = relationship("Member", foreign_keys=[helper_id], lazy="joined")
+
+    __table_args__ = (
+        Index("ix_asks_status_created", "status", "created_at"),
+        Index("ix_asks_author_status", "author_id", "status"),
+        Index("ix_asks_helper_status", "helper_id", "status"),
+        CheckConstraint("minutes BETWEEN 5 AND 120", name="minutes_range"),
+        CheckConstraint(
+            "status IN ('open', 'matched', 'delivered', 'confirmed', 'cancelled', 'expired')",
+            name="status_known",
+        ),
+        CheckConstraint("mode IN ('online', 'in_person')", name="mode_known"),
+    )
+
+    @property
+    def tags(self) -> list[str]:
+        return [t.tag for t in self.tag_rows]
+
+
+class AskTag(Base):
+    __tablename__ = "ask_tags"
+
+    ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+    __table_args__ = (Index("ix_ask_tags_tag", "tag", "ask_id"),)
+
+
+class AskSkip(Base):
+    """A helper who withdrew from an ask: matching never offers it to them again."""
+
+    __tablename__ = "ask_skips"
+
+    ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Thanks(Base):
+    """Gratitude from the asker to the helper, once per confirmed ask."""
+
+    __tablename__ = "thanks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id"), unique=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    helper_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    message: Mapped[str] = mapped_column(Text)
+    impact: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,63 @@
+"""Reading asks: the feed, my asks, asks I could help with — with cursor pagination.
+
+Pages are newest first by id; ``cursor`` is the last id of the previous page. Hidden asks,
+asks of blocked members (either direction) and of deleted or banned authors are left out,
+except the actor's own.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, exists, func, or_, select
+
+from exchange.asks.models import Ask, AskSkip, AskTag
+from exchange.members.models import Block, Member, MemberSkill
+
+
+def _not_blocked(actor_id: int):
+    return ~exists().where(or_(
+        and_(Block.blocker_id == actor_id, Block.blocked_id == Ask.author_id),
+        and_(Block.blocked_id == actor_id, Block.blocker_id == Ask.author_id),
+    ))
+
+
+def _visible(actor):
+    author_ok = exists().where(Member.id == Ask.author_id,
+                               Member.status.in_(("active", "suspended")))
+    public = and_(Ask.hidden.is_(False), author_ok, _not_blocked(actor.id))
+    if actor.is_moderator:
+        return or_(Ask.author_id == actor.id, Ask.helper_id == actor.id, _not_blocked(actor.id))
+    return or_(Ask.author_id == actor.id, Ask.helper_id == actor.id, public)
+
+
+def _for_me(actor):
+    """Open asks by others that fit my skills (untagged asks fit anyone) and area."""
+    skills = select(MemberSkill.tag).where(MemberSkill.member_id == actor.id)
+    fits_tags = or_(~exists().where(AskTag.ask_id == Ask.id),
+                    exists().where(AskTag.ask_id == Ask.id, AskTag.tag.in_(skills)))
+    fits_area = Ask.mode == "online"
+    if actor.area:
+        fits_area = or_(fits_area, func.lower(Ask.area) == actor.area.strip().lower())
+    not_skipped = ~exists().where(AskSkip.ask_id == Ask.id, AskSkip.member_id == actor.id)
+    return and_(Ask.status == "open", Ask.author_id != actor.id, Ask.hidden.is_(False),
+                _not_blocked(actor.id), fits_tags, fits_area, not_skipped)
+
+
+def page(session, *, actor, status=None, tag=None, mine=None, for_me=False, cursor=None,
+         limit=20) -> tuple[list[Ask], int | None]:
+    query = select(Ask).where(_visible(actor))
+    if mine == "asked":
+        query = query.where(Ask.author_id == actor.id)
+    elif mine == "helping":
+        query = query.where(Ask.helper_id == actor.id)
+    if for_me:
+        query = query.where(_for_me(actor))
+    if status:
+        query = query.where(Ask.status == status)
+    if tag:
+        query = query.where(exists().where(AskTag.ask_id == Ask.id, AskTag.tag == tag))
+    if cursor:
+        query = query.where(Ask.id < cursor)
+    rows = list(session.scalars(query.order_by(Ask.id.desc()).limit(limit + 1)).unique())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more else None)

@@ -1,0 +1,144 @@
+"""Ask schemas: the composer's input, the ask as the API (and every ``ask.*`` push) shows it."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from exchange.asks.coaching import coach, hints_as_dicts
+from exchange.clock import utcnow
+from exchange.validation import Id, Int, QueryInt, Text, no_nul, tag_list
+
+MAX_AHEAD = timedelta(days=14)
+
+
+def _when():
+    return fields.AwareDateTime(default_timezone=UTC, allow_none=True)
+
+
+class AskCreateSchema(Schema):
+    title = Text(8, 120, required=True, validate=no_nul)
+    details = fields.String(load_default="", validate=[validate.Length(max=2000), no_nul])
+    tags = tag_list(5, load_default=list)
+    minutes = Int(5, 120, required=True, metadata={"description": "estimate, 5-120 minutes"})
+    window_start = _when()
+    window_end = _when()
+    mode = fields.String(load_default="online", validate=validate.OneOf(("online", "in_person")))
+    area = fields.String(allow_none=True, validate=[validate.Length(max=64), no_nul])
+
+    @validates_schema
+    def _window(self, data, **kwargs):
+        start, end = data.get("window_start"), data.get("window_end")
+        now = utcnow()
+        if end is not None and end > now + MAX_AHEAD:
+            raise ValidationError("Keep it within the next 14 days.", "window_end")
+        if end is not None and end <= now:
+            raise ValidationError("The window has to end in the future.", "window_end")
+        if start is not None and end is not None and start >= end:
+            raise ValidationError("The window starts before it ends.", "window_end")
+        if start is not None and start > now + MAX_AHEAD:
+            raise ValidationError("Keep it within the next 14 days.", "window_start")
+
+    @validates_schema
+    def _area(self, data, **kwargs):
+        if data.get("mode") == "in_person" and not (data.get("area") or "").strip():
+            raise ValidationError("Name a coarse area (a town or district) for in-person help.",
+                                  "area")
+
+
+class PersonSchema(Schema):
+    handle = fields.String()
+    display_name = fields.String()
+
+
+class HintSchema(Schema):
+    code = fields.String()
+    message = fields.String()
+
+
+class AskSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    details = fields.String()
+    tags = fields.List(fields.String())
+    minutes = fields.Integer()
+    actual_minutes = fields.Integer(allow_none=True)
+    window_start = fields.DateTime(allow_none=True)
+    window_end = fields.DateTime(allow_none=True)
+    mode = fields.String()
+    area = fields.String(allow_none=True)
+    status = fields.String()
+    hidden = fields.Boolean()
+    auto_confirmed = fields.Boolean()
+    author = fields.Nested(PersonSchema)
+    helper = fields.Nested(PersonSchema, allow_none=True)
+    coaching = fields.Method("_coaching", metadata={"description": "kind hints; never blocking"})
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    matched_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+
+    def _coaching(self, ask):
+        hints = coach(ask.title, ask.details, minutes=ask.minutes, window_start=ask.window_start,
+                      window_end=ask.window_end, tags=ask.tags)
+        return hints_as_dicts(hints)
+
+
+def dump_ask(ask) -> dict:
+    """The ask exactly as the API returns it; ``ask.*`` notifications carry this."""
+    return AskSchema().dump(ask)
+
+
+class AskPageSchema(Schema):
+    items = fields.List(fields.Nested(AskSchema))
+    next_cursor = fields.Integer(allow_none=True)
+
+
+class AskQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(
+        ("open", "matched", "delivered", "confirmed", "cancelled", "expired")))
+    tag = fields.String(validate=validate.Regexp(r"^[a-z0-9-]{1,32}$"))
+    mine = fields.String(validate=validate.OneOf(("asked", "helping")))
+    for_me = fields.Boolean()
+    cursor = QueryInt(validate=validate.Range(min=1, max=2**31 - 1))
+    limit = QueryInt(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class ConfirmSchema(Schema):
+    minutes = Int(1, 240, allow_none=True,
+                  metadata={"description": "actual minutes; default is the estimate"})
+
+
+class ThanksCreateSchema(Schema):
+    message = Text(1, 2000, required=True, validate=no_nul)
+    impact = fields.String(load_default="", validate=[validate.Length(max=2000), no_nul])
+
+
+class ThanksSchema(Schema):
+    id = fields.Integer()
+    ask_id = fields.Integer()
+    message = fields.String()
+    impact = fields.String()
+    created_at = fields.DateTime()
+
+
+class MessageCreateSchema(Schema):
+    body = Text(1, 2000, required=True, validate=no_nul)
+
+
+class MessageSchema(Schema):
+    id = fields.Integer()
+    ask_id = fields.Integer()
+    author = fields.Nested(PersonSchema)
+    body = fields.String()
+    created_at = fields.DateTime()
+
+
+class MessageListSchema(Schema):
+    items = fields.List(fields.Nested(MessageSchema))
+
+
+class AskIdSchema(Schema):
+    ask_id = Id()

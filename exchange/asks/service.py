@@ -1,0 +1,247 @@
+"""Ask services: post, read, list, and the transitions of ``asks.states``.
+
+Every transition is one conditional UPDATE (``WHERE id = ? AND status IN (sources)``): exactly
+one of any number of racing callers changes the row, the rest see 0 rows and lose with 409.
+Retrying a transition one already won (same actor, same target state) is a no-op that returns
+the ask, so double clicks and client retries are harmless. The ledger is written on confirm in
+the same transaction, once per ask (see ``exchange.ledger``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from exchange.asks.models import Ask, AskSkip, AskTag
+from exchange.asks.schemas import dump_ask
+from exchange.asks.states import IN_PROGRESS, TRANSITIONS
+from exchange.clock import utcnow
+from exchange.errors import Conflict, Forbidden, NotFound, RateLimited
+from exchange.events import AskPosted, AskReopened, AskStateChanged, HelpConfirmed
+from exchange.ledger import service as ledger
+from exchange.members.models import Member
+from exchange.members.service import is_blocked_between, require_active
+from exchange.notifications.service import notify
+
+MAX_OPEN_ASKS = 5
+ASKS_PER_DAY = 10
+ASKS_PER_DAY_NEW = 3
+
+
+class LostRace(Conflict):
+    """Someone else took the ask first. The ``ask.taken`` note written for the loser is kept."""
+
+    code = "ask_taken"
+    persist = True
+
+
+def get_ask(session, ask_id: int) -> Ask | None:
+    return session.get(Ask, ask_id)
+
+
+def get_ask_or_raise(session, ask_id: int) -> Ask:
+    ask = get_ask(session, ask_id)
+    if ask is None:
+        raise NotFound("No such ask.")
+    return ask
+
+
+def can_see(session, actor: Member, ask: Ask) -> bool:
+    if actor.id in (ask.author_id, ask.helper_id) or actor.is_moderator:
+        return True
+    if ask.hidden or ask.author.status in ("deleted", "banned"):
+        return False
+    return not is_blocked_between(session, actor.id, ask.author_id)
+
+
+def access_ask(session, *, actor: Member, ask_id: int) -> Ask:
+    """The ask if the actor may see it; hidden or blocked asks are simply absent (404)."""
+    ask = get_ask_or_raise(session, ask_id)
+    if not can_see(session, actor, ask):
+        raise NotFound("No such ask.")
+    return ask
+
+
+def is_new_member(session, member: Member) -> bool:
+    from exchange.ledger.models import MemberTotals
+    if utcnow() - member.created_at >= timedelta(hours=24):
+        return False
+    totals = session.get(MemberTotals, member.id)
+    return not totals or (totals.helps_given + totals.asks_received) == 0
+
+
+def _check_posting_limits(uow, actor: Member) -> None:
+    s = uow.session
+    open_count = s.scalar(select(func.count()).select_from(Ask).where(
+        Ask.author_id == actor.id, Ask.status == "open"))
+    if open_count >= MAX_OPEN_ASKS:
+        raise Conflict(f"You have {open_count} open asks already — once one is taken or closed, "
+                       "you can post another.", code="too_many_open_asks")
+    if uow.settings is not None and not uow.settings.rate_limits:
+        return
+    since = utcnow() - timedelta(days=1)
+    recent = list(s.scalars(select(Ask.created_at).where(
+        Ask.author_id == actor.id, Ask.created_at > since).order_by(Ask.created_at)))
+    limit = ASKS_PER_DAY_NEW if is_new_member(s, actor) else ASKS_PER_DAY
+    if len(recent) >= limit:
+        wait = int((recent[-limit] - since).total_seconds()) + 1
+        raise RateLimited(f"That's {limit} asks today — the limit resets within a day.",
+                          retry_after=max(wait, 1), code="asks_per_day")
+
+
+def post_ask(uow, *, actor: Member, data: dict) -> Ask:
+    require_active(actor)
+    _check_posting_limits(uow, actor)
+    now = utcnow()
+    ask = Ask(author_id=actor.id, title=data["title"].strip(), details=data.get("details", ""),
+              minutes=data["minutes"], window_start=data.get("window_start"),
+              window_end=data.get("window_end"), mode=data.get("mode", "online"),
+              area=(data.get("area") or "").strip() or None, status="open",
+              created_at=now, updated_at=now)
+    ask.tag_rows = [AskTag(tag=t) for t in data.get("tags", [])]
+    uow.session.add(ask)
+    uow.flush()
+    uow.emit(AskPosted(ask_id=ask.id))
+    return ask
+
+
+def _apply(uow, ask: Ask, name: str, **values) -> bool:
+    """Run transition ``name`` as one conditional UPDATE; True if this caller won."""
+    step = TRANSITIONS[name]
+    now = utcnow()
+    query = (update(Ask).where(Ask.id == ask.id, Ask.status.in_(step.sources))
+             .values(status=step.target, updated_at=now, **values)
+             .execution_options(synchronize_session=False))
+    if "expect_helper" in values:
+        raise TypeError("use where_helper")
+    won = uow.session.execute(query).rowcount == 1
+    uow.session.refresh(ask)
+    if won:
+        uow.emit(AskStateChanged(ask_id=ask.id, status=step.target))
+    return won
+
+
+def _notify_ask(uow, member_id: int | None, kind: str, ask: Ask, **extra) -> None:
+    if member_id is not None:
+        notify(uow, member_id=member_id, kind=kind, data={"ask": dump_ask(ask), **extra})
+
+
+def _open_load(session, member_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Ask).where(
+        Ask.helper_id == member_id, Ask.status.in_(IN_PROGRESS)))
+
+
+def _check_can_accept(session, actor: Member, ask: Ask) -> None:
+    if ask.author_id == actor.id:
+        raise Forbidden("This is your own ask.", code="own_ask")
+    if is_blocked_between(session, actor.id, ask.author_id):
+        raise Forbidden("You can't take this ask.", code="blocked")
+    skipped = session.get(AskSkip, (ask.id, actor.id))
+    if skipped is not None and ask.status == "open":
+        raise Conflict("You stepped back from this ask earlier.", code="withdrew_before")
+    load = _open_load(session, actor.id)
+    if load >= actor.capacity:
+        raise Conflict(f"You're already helping with {load} asks (your capacity is "
+                       f"{actor.capacity}); finish one first or raise it in your profile.",
+                       code="at_capacity")
+
+
+def accept_ask(uow, *, actor: Member, ask_id: int) -> Ask:
+    require_active(actor)
+    s = uow.session
+    ask = access_ask(s, actor=actor, ask_id=ask_id)
+    if ask.helper_id == actor.id and ask.status in IN_PROGRESS:
+        return ask  # a retry of an accept this helper already won
+    _check_can_accept(s, actor, ask)
+    if not _apply(uow, ask, "accept", helper_id=actor.id, matched_at=utcnow()):
+        _notify_ask(uow, actor.id, "ask.taken", ask)
+        raise LostRace("Someone else is already helping with this one — thank you for "
+                       "offering.", code="ask_taken")
+    _notify_ask(uow, ask.author_id, "ask.accepted", ask)
+    return ask
+
+
+def withdraw_ask(uow, *, actor: Member, ask_id: int) -> Ask:
+    require_active(actor)
+    s = uow.session
+    ask = access_ask(s, actor=actor, ask_id=ask_id)
+    if ask.status == "open" and s.get(AskSkip, (ask.id, actor.id)) is not None:
+        return ask  # already withdrawn
+    if ask.helper_id != actor.id:
+        raise Forbidden("Only the helper can step back from an ask.", code="not_helper")
+    if ask.status != "matched" or not _apply(uow, ask, "withdraw", helper_id=None,
+                                             matched_at=None):
+        raise Conflict(f"This ask is {ask.status}; stepping back is for matched asks.",
+                       code="wrong_state")
+    s.add(AskSkip(ask_id=ask.id, member_id=actor.id))
+    uow.flush()
+    _notify_ask(uow, ask.author_id, "ask.withdrawn", ask)
+    uow.emit(AskReopened(ask_id=ask.id, skip_member_id=actor.id))
+    return ask
+
+
+def cancel_ask(uow, *, actor: Member, ask_id: int) -> Ask:
+    require_active(actor)
+    ask = access_ask(uow.session, actor=actor, ask_id=ask_id)
+    _require_author(actor, ask, "cancel")
+    if ask.status == "cancelled":
+        return ask
+    helper_id = ask.helper_id
+    if not _apply(uow, ask, "cancel", closed_at=utcnow()):
+        raise Conflict(f"This ask is {ask.status} and can't be cancelled now.", code="wrong_state")
+    _notify_ask(uow, helper_id, "ask.cancelled", ask)
+    return ask
+
+
+def deliver_ask(uow, *, actor: Member, ask_id: int) -> Ask:
+    require_active(actor)
+    ask = access_ask(uow.session, actor=actor, ask_id=ask_id)
+    if ask.helper_id != actor.id:
+        raise Forbidden("Only the helper marks an ask as delivered.", code="not_helper")
+    if ask.status in ("delivered", "confirmed"):
+        return ask
+    if not _apply(uow, ask, "deliver", delivered_at=utcnow()):
+        raise Conflict(f"This ask is {ask.status}; only a matched ask can be delivered.",
+                       code="wrong_state")
+    _notify_ask(uow, ask.author_id, "ask.delivered", ask)
+    return ask
+
+
+def confirm_ask(uow, *, actor: Member | None, ask_id: int, minutes: int | None = None,
+                auto: bool = False) -> Ask:
+    """Close a help and write its ledger transfer, exactly once. ``actor=None`` is the job."""
+    s = uow.session
+    if auto:
+        ask = get_ask_or_raise(s, ask_id)
+    else:
+        require_active(actor)
+        ask = access_ask(s, actor=actor, ask_id=ask_id)
+        _require_author(actor, ask, "confirm")
+    if ask.status == "confirmed":
+        return ask
+    actual = minutes or ask.minutes
+    step = "auto_confirm" if auto else "confirm"
+    if not _apply(uow, ask, step, actual_minutes=actual, closed_at=utcnow(), auto_confirmed=auto):
+        if ask.status == "confirmed":
+            return ask
+        raise Conflict(f"This ask is {ask.status}; it can be confirmed once someone has helped.",
+                       code="wrong_state")
+    transfer = ledger.record_help(uow, ask=ask, minutes=actual, auto=auto)
+    _notify_ask(uow, ask.helper_id, "ask.confirmed", ask, minutes=actual)
+    uow.emit(HelpConfirmed(ask_id=ask.id, transfer_id=transfer.id))
+    return ask
+
+
+def expire_ask(uow, *, ask_id: int) -> Ask | None:
+    ask = get_ask(uow.session, ask_id)
+    if ask is None or ask.status != "open":
+        return ask
+    if _apply(uow, ask, "expire", closed_at=utcnow()):
+        _notify_ask(uow, ask.author_id, "ask.expired", ask)
+    return ask
+
+
+def _require_author(actor: Member, ask: Ask, verb: str) -> None:
+    if ask.author_id != actor.id:
+        raise Forbidden(f"Only the person who asked can {verb} it.", code="not_author")

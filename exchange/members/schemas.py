@@ -1,0 +1,150 @@
+"""Member schemas: registration, sign-in, the own profile (PATCH), public profile, blocks."""
+
+from __future__ import annotations
+
+import re
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from exchange.validation import (
+    HANDLE_RE,
+    Int,
+    StrictBoolean,
+    Text,
+    no_nul,
+    tag_list,
+    validate_timezone,
+)
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
+
+
+class ClockTime(fields.String):
+    """``HH:MM`` local time, stored as minutes since midnight (``24:00`` = 1440 ends a day)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if not _CLOCK.match(value):
+            raise ValidationError("Use a 24-hour time like '09:30'.")
+        hours, minutes = value.split(":")
+        return int(hours) * 60 + int(minutes)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return f"{value // 60:02d}:{value % 60:02d}"
+
+
+class SlotSchema(Schema):
+    weekday = Int(0, 6, required=True, metadata={"description": "0 = Monday … 6 = Sunday"})
+    start = ClockTime(required=True)
+    end = ClockTime(required=True)
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data["start"] >= data["end"]:
+            raise ValidationError("A slot starts before it ends.", "end")
+
+
+class QuietHoursSchema(Schema):
+    start = ClockTime(required=True)
+    end = ClockTime(required=True,
+                    metadata={"description": "may be earlier than start (overnight)"})
+
+    @validates_schema
+    def _not_empty(self, data, **kwargs):
+        if data["start"] == data["end"]:
+            raise ValidationError("Quiet hours need a start and a different end.", "end")
+
+
+class RegisterSchema(Schema):
+    handle = fields.String(required=True, validate=validate.Regexp(
+        HANDLE_RE, error="3-30 characters: lowercase letters, digits and '_'."))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
+    display_name = Text(1, 80, required=True, validate=no_nul)
+
+
+class TokenRequestSchema(Schema):
+    login = Text(1, 254, required=True, metadata={"description": "handle or email"})
+    password = Text(1, 1024, required=True, load_only=True)
+
+
+class TokenSchema(Schema):
+    token = fields.String(required=True, metadata={"description": "shown once; keep it safe"})
+    member = fields.Nested("MemberSelfSchema")
+
+
+class ProfileUpdateSchema(Schema):
+    display_name = Text(1, 80, validate=no_nul)
+    bio = fields.String(validate=[validate.Length(max=500), no_nul])
+    timezone = fields.String(validate=validate_timezone)
+    skills = tag_list(20)
+    helping = StrictBoolean()
+    capacity = Int(1, 10)
+    availability = fields.List(fields.Nested(SlotSchema), validate=validate.Length(max=42))
+    quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True)
+    area = fields.String(allow_none=True, validate=[validate.Length(max=64), no_nul])
+
+
+class TotalsSchema(Schema):
+    given_minutes = fields.Integer()
+    received_minutes = fields.Integer()
+    balance = fields.Integer()
+    helps_given = fields.Integer()
+    asks_received = fields.Integer()
+
+
+class MemberSelfSchema(Schema):
+    id = fields.Integer()
+    handle = fields.String()
+    display_name = fields.String()
+    email = fields.String()
+    role = fields.String()
+    status = fields.String()
+    suspended_until = fields.DateTime(allow_none=True)
+    bio = fields.String()
+    timezone = fields.String()
+    skills = fields.List(fields.String(), attribute="skill_tags")
+    helping = StrictBoolean()
+    capacity = fields.Integer()
+    availability = fields.Method("_slots")
+    quiet_hours = fields.Method("_quiet")
+    area = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+    def _slots(self, member):
+        return [SlotSchema().dump({"weekday": s.weekday, "start": s.start_minute,
+                                   "end": s.end_minute}) for s in member.slots]
+
+    def _quiet(self, member):
+        if member.quiet_start is None:
+            return None
+        return QuietHoursSchema().dump({"start": member.quiet_start, "end": member.quiet_end})
+
+
+class ThanksPublicSchema(Schema):
+    ask_id = fields.Integer()
+    from_handle = fields.String()
+    message = fields.String()
+    impact = fields.String()
+    created_at = fields.DateTime()
+
+
+class PublicMemberSchema(Schema):
+    handle = fields.String()
+    display_name = fields.String()
+    bio = fields.String()
+    skills = fields.List(fields.String())
+    role = fields.String()
+    created_at = fields.DateTime()
+    given_minutes = fields.Integer()
+    received_minutes = fields.Integer()
+    helps_given = fields.Integer()
+    asks_received = fields.Integer()
+    thanks_received = fields.List(fields.Nested(ThanksPublicSchema))
+
+
+class HandleRefSchema(Schema):
+    handle = fields.String()
+    display_name = fields.String()

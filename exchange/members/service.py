@@ -1,0 +1,197 @@
+"""Member services: registration, tokens, profiles, blocks, export and deletion.
+
+Services take a unit of work and an explicit actor, flush, never commit. Lookups come in three
+strengths: ``get_*`` returns None, ``get_*_or_raise`` raises NotFound, ``access_*`` also checks
+that the actor may see the target (blocks hide members from each other).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from exchange.clock import utcnow
+from exchange.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from exchange.members import passwords
+from exchange.members.models import ApiToken, AvailabilitySlot, Block, Member, MemberSkill
+
+TOKEN_PREFIX = "exk_"
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def get_member(session, member_id: int) -> Member | None:
+    return session.get(Member, member_id)
+
+
+def get_by_handle(session, handle: str) -> Member | None:
+    return session.scalar(select(Member).where(Member.handle == handle.strip().lower()))
+
+
+def get_by_login(session, login: str) -> Member | None:
+    login = login.strip().lower()
+    column = Member.email if "@" in login else Member.handle
+    return session.scalar(select(Member).where(func.lower(column) == login))
+
+
+def is_blocked_between(session, a: int, b: int) -> bool:
+    pair = or_(
+        (Block.blocker_id == a) & (Block.blocked_id == b),
+        (Block.blocker_id == b) & (Block.blocked_id == a),
+    )
+    return session.scalar(select(func.count()).select_from(Block).where(pair)) > 0
+
+
+def access_member(session, *, actor: Member, handle: str) -> Member:
+    """A member the actor may see: absent, deleted, banned or blocked either way → NotFound."""
+    member = get_by_handle(session, handle)
+    if member is None or member.status in ("deleted", "banned"):
+        raise NotFound("No member with that handle.")
+    if member.id != actor.id and is_blocked_between(session, actor.id, member.id):
+        raise NotFound("No member with that handle.")
+    return member
+
+
+def register(uow, *, handle: str, email: str, password: str, display_name: str) -> Member:
+    handle, email = handle.strip().lower(), email.strip().lower()
+    problems = passwords.problems(password, handle=handle, email=email)
+    if problems:
+        raise InvalidInput("Choose another password.", fields={"password": problems})
+    s = uow.session
+    if get_by_handle(s, handle) is not None:
+        raise Conflict("That handle is taken.", code="handle_taken",
+                       fields={"handle": ["That handle is taken."]})
+    if get_by_login(s, email) is not None:
+        raise Conflict("An account with that email exists.", code="email_taken",
+                       fields={"email": ["An account with that email exists."]})
+    member = Member(handle=handle, email=email, display_name=display_name.strip(),
+                    password_hash=passwords.hash_password(password))
+    s.add(member)
+    _flush_unique(uow, "That handle or email was just taken.")
+    return member
+
+
+def _flush_unique(uow, message: str) -> None:
+    try:
+        with uow.session.begin_nested():
+            uow.session.flush()
+    except IntegrityError:
+        raise Conflict(message) from None
+
+
+def check_password(uow, *, login: str, password: str) -> Member:
+    member = get_by_login(uow.session, login)
+    ok = passwords.verify(member.password_hash if member else None, password)
+    if not ok or member.status in ("deleted", "banned"):
+        raise NotAuthenticated("That sign-in did not match an account.", code="bad_credentials")
+    return member
+
+
+def issue_token(uow, *, member: Member) -> str:
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    uow.session.add(ApiToken(member_id=member.id, digest=token_digest(plain)))
+    uow.flush()
+    return plain
+
+
+def member_for_token(session, plain: str) -> tuple[Member, ApiToken] | None:
+    token = session.scalar(select(ApiToken).where(ApiToken.digest == token_digest(plain)))
+    if token is None or token.revoked_at is not None:
+        return None
+    member = session.get(Member, token.member_id)
+    if member is None or member.status in ("deleted", "banned"):
+        return None
+    return member, token
+
+
+def revoke_token(uow, *, actor: Member, token_id: int) -> None:
+    token = uow.session.get(ApiToken, token_id)
+    if token is None or token.member_id != actor.id:
+        raise NotFound("No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    uow.flush()
+
+
+def require_active(actor: Member) -> None:
+    """Writes are refused (403) for anyone not active: suspended members can still read."""
+    if actor.status == "suspended" and actor.suspended_until and actor.suspended_until <= utcnow():
+        return
+    if actor.status != "active":
+        raise Forbidden("Your account can't make changes right now.",
+                        code="account_" + actor.status)
+
+
+SIMPLE_FIELDS = ("display_name", "bio", "timezone", "helping", "capacity", "area")
+
+
+def update_profile(uow, *, actor: Member, changes: dict) -> Member:
+    require_active(actor)
+    for name in SIMPLE_FIELDS:
+        if name in changes:
+            setattr(actor, name, changes[name].strip() if name == "display_name" else changes[name])
+    if "skills" in changes:
+        actor.skills = [MemberSkill(tag=t) for t in changes["skills"]]
+    if "availability" in changes:
+        actor.slots = [AvailabilitySlot(weekday=s["weekday"], start_minute=s["start"],
+                                        end_minute=s["end"]) for s in changes["availability"]]
+    if "quiet_hours" in changes:
+        quiet = changes["quiet_hours"] or {}
+        actor.quiet_start, actor.quiet_end = quiet.get("start"), quiet.get("end")
+    uow.flush()
+    return actor
+
+
+def block(uow, *, actor: Member, handle: str) -> None:
+    require_active(actor)
+    target = get_by_handle(uow.session, handle)
+    if target is None or target.status == "deleted":
+        raise NotFound("No member with that handle.")
+    if target.id == actor.id:
+        raise InvalidInput("You can't block yourself.", fields={"handle": ["That's you."]})
+    if uow.session.get(Block, (actor.id, target.id)) is None:
+        uow.session.add(Block(blocker_id=actor.id, blocked_id=target.id))
+        _flush_unique(uow, "Already blocked.")
+
+
+def unblock(uow, *, actor: Member, handle: str) -> None:
+    require_active(actor)
+    target = get_by_handle(uow.session, handle)
+    if target is None:
+        raise NotFound("No member with that handle.")
+    uow.session.execute(
+        delete(Block).where(Block.blocker_id == actor.id, Block.blocked_id == target.id))
+
+
+def blocked_handles(session, actor: Member) -> list[str]:
+    rows = session.scalars(select(Member.handle).join(Block, Block.blocked_id == Member.id)
+                           .where(Block.blocker_id == actor.id).order_by(Member.handle))
+    return list(rows)
+
+
+def erase(uow, *, actor: Member) -> None:
+    """Delete an account: personal data erased, the row kept as a tombstone for the ledger.
+
+    Open and in-progress asks are withdrawn or cancelled by the asks feature before this runs
+    (see ``exchange.account.delete_account``)."""
+    actor.status = "deleted"
+    actor.deleted_at = utcnow()
+    actor.handle = f"deleted_{actor.id}"
+    actor.display_name = "Former member"
+    actor.email = None
+    actor.password_hash = None
+    actor.bio = ""
+    actor.area = None
+    actor.helping = False
+    actor.skills = []
+    actor.slots = []
+    actor.quiet_start = actor.quiet_end = None
+    uow.session.execute(delete(ApiToken).where(ApiToken.member_id == actor.id))
+    uow.session.execute(delete(Block).where(
+        or_(Block.blocker_id == actor.id, Block.blocked_id == actor.id)))
+    uow.flush()

@@ -1,0 +1,13 @@
+"""Every model, imported once so ``Base.metadata`` is complete (Alembic, tests)."""
+
+from exchange.asks.models import Ask, AskSkip, AskTag, Thanks
+from exchange.conversation.models import Message
+from exchange.db import Base
+from exchange.ledger.models import Entry, MemberTotals, Transfer
+from exchange.members.models import ApiToken, AvailabilitySlot, Block, Member, MemberSkill
+from exchange.notifications.models import Notification
+
+__all__ = [
+    "ApiToken", "Ask", "AskSkip", "AskTag", "AvailabilitySlot", "Base", "Block", "Entry",
+    "Member", "MemberSkill", "MemberTotals", "Message", "Notification", "Thanks", "Transfer",
+]

@@ -1,0 +1,60 @@
+"""Notifications: store first, push after commit.
+
+``notify`` writes the row inside the caller's transaction and emits ``NotificationStored``;
+the dispatcher pushes it once the commit succeeds. Readers page with ``after`` (the last id
+they saw), oldest first, the same order a reconnecting socket replays.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from exchange.clock import utcnow
+from exchange.events import NotificationStored
+from exchange.notifications.models import KINDS, Notification
+
+
+def notify(uow, *, member_id: int, kind: str, data: dict) -> Notification:
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    row = Notification(member_id=member_id, kind=kind, data=data, created_at=utcnow())
+    uow.session.add(row)
+    uow.flush()
+    uow.emit(NotificationStored(notification_id=row.id, member_id=member_id, kind=kind))
+    return row
+
+
+def list_after(session, *, member_id: int, after: int = 0, limit: int = 100) -> list[Notification]:
+    query = (select(Notification)
+             .where(Notification.member_id == member_id, Notification.id > after)
+             .order_by(Notification.id).limit(limit))
+    return list(session.scalars(query))
+
+
+def unread_count(session, *, member_id: int) -> int:
+    from sqlalchemy import func
+    return session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.member_id == member_id, Notification.read_at.is_(None)))
+
+
+def mark_read(uow, *, member_id: int, ids: list[int] | None = None,
+              up_to: int | None = None) -> int:
+    query = update(Notification).where(Notification.member_id == member_id,
+                                       Notification.read_at.is_(None))
+    if ids is not None:
+        query = query.where(Notification.id.in_(ids))
+    if up_to is not None:
+        query = query.where(Notification.id <= up_to)
+    result = uow.session.execute(query.values(read_at=utcnow()))
+    return result.rowcount or 0
+
+
+def as_payload(row: Notification) -> dict:
+    """The stored notification as pushed and as listed (CONTRACT §7)."""
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "created_at": row.created_at.isoformat(),
+        "read_at": row.read_at.isoformat() if row.read_at else None,
+        "data": row.data,
+    }

@@ -1,0 +1,47 @@
+"""The community view (CONTRACT §5): totals, two-way members, medians to first offer and match."""
+
+from __future__ import annotations
+
+from statistics import median
+
+from sqlalchemy import func, select
+
+from exchange.asks.models import Ask
+from exchange.ledger.models import MemberTotals, Transfer
+from exchange.members.models import Member
+
+
+def community(session) -> dict:
+    members = session.scalar(select(func.count()).select_from(Member).where(
+        Member.status.in_(("active", "suspended"))))
+    helps = session.scalar(select(func.count()).select_from(Transfer).where(
+        Transfer.kind == "help"))
+    minutes = session.scalar(select(func.coalesce(func.sum(MemberTotals.given_minutes), 0)))
+    two_way = session.scalar(select(func.count()).select_from(MemberTotals).where(
+        MemberTotals.given_minutes > 0, MemberTotals.received_minutes > 0))
+    givers = session.scalar(select(func.count()).select_from(MemberTotals).where(
+        MemberTotals.given_minutes > 0))
+    open_asks = session.scalar(select(func.count()).select_from(Ask).where(
+        Ask.status == "open", Ask.hidden.is_(False)))
+    return {
+        "members": members,
+        "helps_confirmed": helps,
+        "minutes_exchanged": int(minutes),
+        "givers": givers,
+        "two_way_members": two_way,
+        "open_asks": open_asks,
+        "median_seconds_to_first_offer": _median_first_offer(session),
+        "median_seconds_to_match": _median_to_match(session),
+    }
+
+
+def _median_to_match(session, sample: int = 1000) -> float | None:
+    rows = session.execute(select(Ask.created_at, Ask.matched_at).where(
+        Ask.matched_at.is_not(None)).order_by(Ask.id.desc()).limit(sample)).all()
+    waits = [(m - c).total_seconds() for c, m in rows]
+    return median(waits) if waits else None
+
+
+def _median_first_offer(session) -> float | None:
+    # Offers are recorded by matching (a later feature); until then there is nothing to measure.
+    return None

@@ -1,0 +1,158 @@
+"""Shared fixtures: a real database (SQLite file or PostgreSQL), the app, an API helper.
+
+Which database: ``EXCHANGE_TEST_DB=sqlite`` (default) or ``postgresql``; the URL can be given
+whole with ``EXCHANGE_TEST_DATABASE_URL``. The schema is built by the Alembic migrations once
+per run; every test then starts from empty tables (rows deleted after each test), which —
+unlike savepoint-per-test — lets race tests use real threads with their own connections.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from itertools import count
+
+import pytest
+from sqlalchemy import text
+
+from exchange import migrate
+from exchange.config import Settings
+from exchange.db import Database
+from exchange.dispatch import Dispatcher
+from exchange.models import Base
+from exchange.uow import UnitOfWork
+
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PASSWORD = "correct horse battery"
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("EXCHANGE_TEST_DATABASE_URL")
+    if url:
+        return url
+    kind = os.environ.get("EXCHANGE_TEST_DB", "sqlite")
+    if kind in ("postgresql", "postgres", "pg"):
+        return PG_URL
+    if kind != "sqlite":
+        raise pytest.UsageError(f"EXCHANGE_TEST_DB must be sqlite or postgresql, not {kind!r}")
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'exchange.db'}"
+
+
+def _reset_schema(db: Database) -> None:
+    Base.metadata.drop_all(db.engine)
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def db(database_url) -> Database:
+    database = Database(database_url)
+    _reset_schema(database)
+    migrate.upgrade(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(request):
+    yield
+    if "db" not in request.fixturenames:
+        return
+    database = request.getfixturevalue("db")
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with database.engine.begin() as conn:
+        if database.dialect == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def settings(database_url, tmp_path) -> Settings:
+    env = {"EXCHANGE_ENV": "test", "EXCHANGE_DATABASE_URL": database_url,
+           "EXCHANGE_INSTANCE_DIR": str(tmp_path / "instance")}
+    return Settings.from_env(env)
+
+
+@pytest.fixture
+def dispatcher() -> Dispatcher:
+    return Dispatcher()
+
+
+@pytest.fixture
+def make_uow(db, dispatcher, settings):
+    """``with make_uow() as uow: ...`` — a unit of work on the test database."""
+    return lambda: UnitOfWork(db, dispatcher, settings)
+
+
+@pytest.fixture
+def app(settings, db, dispatcher):
+    from web import create_app
+    return create_app(settings, db=db, dispatcher=dispatcher)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Api:
+    """Thin helper over the Flask test client: members with tokens, JSON calls."""
+
+    def __init__(self, client):
+        self.client = client
+        self._n = count(1)
+
+    def member(self, handle: str | None = None, **profile) -> dict:
+        handle = handle or f"member{next(self._n)}"
+        body = {"handle": handle, "email": f"{handle}@example.org", "password": PASSWORD,
+                "display_name": handle.title()}
+        r = self.client.post("/api/v1/auth/register", json=body)
+        assert r.status_code == 201, r.get_json()
+        r = self.client.post("/api/v1/auth/tokens", json={"login": handle, "password": PASSWORD})
+        assert r.status_code == 201, r.get_json()
+        who = {"handle": handle, "id": r.get_json()["member"]["id"],
+               "headers": {"Authorization": f"Bearer {r.get_json()['token']}"}}
+        if profile:
+            r = self.call(who, "PATCH", "/me", json=profile)
+            assert r.status_code == 200, r.get_json()
+        return who
+
+    def call(self, who, method: str, path: str, **kwargs):
+        headers = dict(who["headers"]) if who else {}
+        return self.client.open("/api/v1" + path, method=method, headers=headers, **kwargs)
+
+    def ask(self, who, **fields) -> dict:
+        body = {"title": "Read one paragraph of my essay", "minutes": 15, **fields}
+        r = self.call(who, "POST", "/asks", json=body)
+        assert r.status_code == 201, r.get_json()
+        return r.get_json()
+
+    def matched(self, author, helper, **fields) -> dict:
+        ask = self.ask(author, **fields)
+        r = self.call(helper, "POST", f"/asks/{ask['id']}/accept")
+        assert r.status_code == 200, r.get_json()
+        return r.get_json()
+
+    def confirmed(self, author, helper, minutes: int | None = None, **fields) -> dict:
+        ask = self.matched(author, helper, **fields)
+        body = {"minutes": minutes} if minutes else {}
+        r = self.call(author, "POST", f"/asks/{ask['id']}/confirm", json=body)
+        assert r.status_code == 200, r.get_json()
+        return r.get_json()
+
+
+@pytest.fixture
+def api(client) -> Api:
+    return Api(client)
+
+
+@pytest.fixture
+def no_rate_limits(settings):
+    return replace(settings, rate_limits=False)

@@ -1,0 +1,34 @@
+"""The REST API under ``/api/v1`` (flask-smorest), its OpenAPI document at
+``/api/v1/openapi.json`` generated from the marshmallow schemas."""
+
+from __future__ import annotations
+
+from flask_smorest import Api
+
+from web import errors
+
+API_PREFIX = "/api/v1"
+
+
+def init_api(app) -> Api:
+    app.config.update(
+        API_TITLE="The exchange",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=API_PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "info": {"description": "Small asks, matched helpers, minutes given and received."},
+            "components": {"securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "session"},
+            }},
+            "security": [{"bearer": []}, {"cookie": []}],
+        },
+    )
+    api = Api(app)
+    from web.api import asks, auth, me, members, notifications, stats
+    for module in (auth, me, members, asks, notifications, stats):
+        api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.PREFIX)
+    errors.register(app)  # after smorest, so our JSON error shape wins
+    return api

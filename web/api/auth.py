@@ -1,0 +1,86 @@
+"""Registration, API tokens, and browser sign-in."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from flask_wtf.csrf import generate_csrf
+from marshmallow import Schema, fields
+
+from exchange.members import service as members
+from exchange.members.schemas import (
+    MemberSelfSchema,
+    RegisterSchema,
+    TokenRequestSchema,
+    TokenSchema,
+)
+from web.auth import current_member, current_token_id, end_session, start_session
+from web.state import uow
+
+PREFIX = "/auth"
+blp = Blueprint("auth", __name__, description="Sign up, tokens and browser sessions")
+
+
+class SessionSchema(Schema):
+    member = fields.Nested(MemberSelfSchema)
+    csrf_token = fields.String(metadata={"description": "send as X-CSRFToken on unsafe requests"})
+
+
+class CsrfSchema(Schema):
+    csrf_token = fields.String()
+
+
+@blp.route("/register")
+class Register(MethodView):
+    @blp.arguments(RegisterSchema)
+    @blp.response(201, MemberSelfSchema)
+    def post(self, data):
+        unit = uow()
+        member = members.register(unit, **data)
+        unit.commit()
+        return member
+
+
+@blp.route("/tokens")
+class Tokens(MethodView):
+    @blp.arguments(TokenRequestSchema)
+    @blp.response(201, TokenSchema)
+    def post(self, data):
+        unit = uow()
+        member = members.check_password(unit, **data)
+        token = members.issue_token(unit, member=member)
+        unit.commit()
+        return {"token": token, "member": member}
+
+
+@blp.route("/tokens/current")
+class CurrentToken(MethodView):
+    @blp.response(204)
+    def delete(self):
+        unit = uow()
+        members.revoke_token(unit, actor=current_member(), token_id=current_token_id())
+        unit.commit()
+
+
+@blp.route("/login")
+class Login(MethodView):
+    @blp.arguments(TokenRequestSchema)
+    @blp.response(200, SessionSchema)
+    def post(self, data):
+        member = members.check_password(uow(), **data)
+        start_session(member)
+        return {"member": member, "csrf_token": generate_csrf()}
+
+
+@blp.route("/logout")
+class Logout(MethodView):
+    @blp.response(204)
+    def post(self):
+        end_session()
+
+
+@blp.route("/csrf")
+class Csrf(MethodView):
+    @blp.response(200, CsrfSchema)
+    def get(self):
+        return {"csrf_token": generate_csrf()}

@@ -1,0 +1,39 @@
+"""Stored notifications, oldest first; the same rows the socket pushes and replays."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from exchange.notifications import service as notes
+from exchange.notifications.schemas import (
+    MarkedSchema,
+    MarkReadSchema,
+    NotificationListSchema,
+    NotificationQuerySchema,
+)
+from web.auth import current_member
+from web.state import uow
+
+PREFIX = "/notifications"
+blp = Blueprint("notifications", __name__, description="Your notifications")
+
+
+@blp.route("")
+class Notifications(MethodView):
+    @blp.arguments(NotificationQuerySchema, location="query")
+    @blp.response(200, NotificationListSchema)
+    def get(self, query):
+        rows = notes.list_after(uow().session, member_id=current_member().id, **query)
+        return {"items": rows}
+
+
+@blp.route("/read")
+class Read(MethodView):
+    @blp.arguments(MarkReadSchema)
+    @blp.response(200, MarkedSchema)
+    def post(self, data):
+        unit = uow()
+        marked = notes.mark_read(unit, member_id=current_member().id, **data)
+        unit.commit()
+        return {"marked": marked}

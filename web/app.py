@@ -1,0 +1,43 @@
+"""``create_app(settings=None)``: the Flask app with the API, pages and error handling."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+
+from exchange.config import Settings
+from exchange.db import Database
+from exchange.dispatch import Dispatcher
+from web import auth
+from web.state import AppState, close_uow
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None,
+               dispatcher: Dispatcher | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        PERMANENT_SESSION_LIFETIME=timedelta(days=30),
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_HEADERS=["X-CSRFToken", "X-CSRF-Token"],
+        MAX_CONTENT_LENGTH=256 * 1024,
+        JSON_SORT_KEYS=False,
+        TESTING=settings.env == "test",
+    )
+    app.extensions["exchange"] = AppState(
+        settings=settings, db=db or Database(settings.database_url),
+        dispatcher=dispatcher or Dispatcher())
+    auth.csrf.init_app(app)
+    app.before_request(auth.load_caller)
+    app.teardown_request(close_uow)
+    from web.api import init_api
+    from web.pages import pages
+    init_api(app)
+    app.register_blueprint(pages)
+    return app

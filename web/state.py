@@ -1,0 +1,40 @@
+"""Per-app state (settings, database, dispatcher) and the per-request unit of work.
+
+One ``UnitOfWork`` per request, opened lazily and closed at teardown, so a view parses, calls
+one service, commits, and the response is dumped while the session is still open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, g
+
+from exchange.config import Settings
+from exchange.db import Database
+from exchange.dispatch import Dispatcher
+from exchange.uow import UnitOfWork
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    dispatcher: Dispatcher
+
+
+def state() -> AppState:
+    return current_app.extensions["exchange"]
+
+
+def uow() -> UnitOfWork:
+    if "uow" not in g:
+        st = state()
+        g.uow = UnitOfWork(st.db, st.dispatcher, st.settings).__enter__()
+    return g.uow
+
+
+def close_uow(_exc=None) -> None:
+    unit = g.pop("uow", None)
+    if unit is not None:
+        unit.__exit__(None, None, None)
