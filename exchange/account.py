@@ -48,6 +48,9 @@ def export(session, *, actor) -> dict:
 
 
 def delete_account(uow, *, actor) -> None:
+    # Refused while suspended like every other write; checked up front, since otherwise only
+    # a member with open asks would be refused (by cancel_ask) and one without would not.
+    members.require_active(actor)
     s = uow.session
     for ask in s.scalars(select(Ask).where(Ask.author_id == actor.id,
                                            Ask.status.in_(("open", "matched")))):

@@ -6,6 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+
+from exchange.db import make_engine
 
 HERE = Path(__file__).parent / "migrations"
 
@@ -31,3 +34,13 @@ def check(url: str) -> None:
 
 def revision(url: str, message: str) -> None:
     command.revision(alembic_config(url), message=message, autogenerate=True)
+
+
+def current(url: str) -> str | None:
+    """The revision the database is at (None before the first migration)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()

@@ -7,6 +7,7 @@ marshmallow 4: validators must raise (a returned False is ignored), and integers
 from __future__ import annotations
 
 import re
+from datetime import UTC
 from zoneinfo import ZoneInfo, available_timezones
 
 from marshmallow import ValidationError, fields, validate
@@ -82,6 +83,23 @@ class StrictBoolean(fields.Boolean):
         if not isinstance(value, bool):
             raise ValidationError("Not a valid boolean.")
         return value
+
+
+class UTCDateTime(fields.AwareDateTime):
+    """An aware datetime (naive input is taken as UTC), normalised to UTC on the way in.
+
+    An offset can push a legal-looking moment off the calendar (``0001-01-01T00:00+23:00`` is
+    in year 0 in UTC): that is a field error, not an ``OverflowError`` deep in the storage."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=UTC, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from None
 
 
 class QueryInt(fields.Integer):

@@ -26,6 +26,16 @@ PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "correct horse battery"
 
 
+def pytest_configure(config):
+    """Argon2 at production cost is ~0.3 s a hash here and most tests register members: the
+    suite hashes with a cheap argon2id instead (same code path, same hash format).
+    ``tests/unit/test_passwords.py`` checks the production parameters themselves."""
+    from argon2 import PasswordHasher
+
+    from exchange.members import passwords
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
 def _database_url(tmp_path_factory) -> str:
     url = os.environ.get("EXCHANGE_TEST_DATABASE_URL")
     if url:

@@ -10,6 +10,7 @@ from exchange.config import Settings
 from exchange.db import Database
 from exchange.dispatch import Dispatcher
 from web import auth
+from web.json_guard import check_json_body
 from web.state import AppState, close_uow
 
 
@@ -35,9 +36,12 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         dispatcher=dispatcher or Dispatcher())
     auth.csrf.init_app(app)
     app.before_request(auth.load_caller)
+    app.before_request(check_json_body)
     app.teardown_request(close_uow)
     from web.api import init_api
     from web.pages import pages
     init_api(app)
     app.register_blueprint(pages)
+    from web.cli import register_commands
+    register_commands(app.cli)  # so ``flask --app web demo`` etc. work as ``exchange demo`` does
     return app

@@ -6,6 +6,8 @@ carry no ambient authority, so they need none.
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import abort, g, request, session
 from flask_wtf.csrf import CSRFProtect
 
@@ -40,12 +42,17 @@ def _from_bearer(header: str) -> None:
 def _from_cookie() -> None:
     member = members.get_member(uow().session, session["member_id"])
     if member is None or member.status in ("deleted", "banned") \
-            or session.get("pw") != (member.password_hash or "")[-16:]:
+            or session.get("pw") != _fingerprint(member):
         session.clear()
         return
     g.member, g.via = member, "cookie"
     if request.method in UNSAFE:
         csrf.protect()
+
+
+def _fingerprint(member) -> str:
+    """Changes when the password does, so a password change signs out other browsers."""
+    return hashlib.sha256((member.password_hash or "").encode()).hexdigest()[:16]
 
 
 def current_member():
@@ -57,7 +64,7 @@ def current_member():
 def start_session(member) -> None:
     session.clear()
     session["member_id"] = member.id
-    session["pw"] = (member.password_hash or "")[-16:]
+    session["pw"] = _fingerprint(member)
     session["at"] = utcnow().isoformat()
     session.permanent = True
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from exchange.asks.coaching import coach, hints_as_dicts
 from exchange.clock import utcnow
-from exchange.validation import Id, Int, QueryInt, Text, no_nul, tag_list
+from exchange.validation import Id, Int, QueryInt, Text, UTCDateTime, no_nul, tag_list
 
 MAX_AHEAD = timedelta(days=14)
 
 
 def _when():
-    return fields.AwareDateTime(default_timezone=UTC, allow_none=True)
+    return UTCDateTime(allow_none=True)
 
 
 class AskCreateSchema(Schema):

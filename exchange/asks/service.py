@@ -113,8 +113,6 @@ def _apply(uow, ask: Ask, name: str, **values) -> bool:
     query = (update(Ask).where(Ask.id == ask.id, Ask.status.in_(step.sources))
              .values(status=step.target, updated_at=now, **values)
              .execution_options(synchronize_session=False))
-    if "expect_helper" in values:
-        raise TypeError("use where_helper")
     won = uow.session.execute(query).rowcount == 1
     uow.session.refresh(ask)
     if won:
@@ -150,11 +148,18 @@ def _check_can_accept(session, actor: Member, ask: Ask) -> None:
 def accept_ask(uow, *, actor: Member, ask_id: int) -> Ask:
     require_active(actor)
     s = uow.session
+    ask = get_ask_or_raise(s, ask_id)
+    if not ask.hidden and is_blocked_between(s, actor.id, ask.author_id):
+        # CONTRACT §4: a block refuses the accept with a reason (403), not a bare 404.
+        raise Forbidden("You can't take this ask.", code="blocked")
     ask = access_ask(s, actor=actor, ask_id=ask_id)
     if ask.helper_id == actor.id and ask.status in IN_PROGRESS:
         return ask  # a retry of an accept this helper already won
     _check_can_accept(s, actor, ask)
     if not _apply(uow, ask, "accept", helper_id=actor.id, matched_at=utcnow()):
+        if ask.status in ("cancelled", "expired"):  # closed, not taken: no ask.taken note
+            raise Conflict(f"This ask was {ask.status}, so it no longer needs a helper — thank "
+                           "you for offering.", code="wrong_state")
         _notify_ask(uow, actor.id, "ask.taken", ask)
         raise LostRace("Someone else is already helping with this one — thank you for "
                        "offering.", code="ask_taken")

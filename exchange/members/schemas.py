@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from exchange.validation import (
     HANDLE_RE,
@@ -63,6 +63,14 @@ class RegisterSchema(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     password = fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
     display_name = Text(1, 80, required=True, validate=no_nul)
+
+    @pre_load
+    def _handle_case(self, data, **kwargs):
+        # Handles are case-insensitive: "ALICE" is alice, so it registers as (or collides with)
+        # the lowercase handle instead of failing the character check.
+        if isinstance(data, dict) and isinstance(data.get("handle"), str):
+            data = {**data, "handle": data["handle"].strip().lower()}
+        return data
 
 
 class TokenRequestSchema(Schema):

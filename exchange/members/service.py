@@ -30,10 +30,14 @@ def get_member(session, member_id: int) -> Member | None:
 
 
 def get_by_handle(session, handle: str) -> Member | None:
+    if "\x00" in handle:  # no stored handle has one, and PostgreSQL refuses NUL in a query
+        return None
     return session.scalar(select(Member).where(Member.handle == handle.strip().lower()))
 
 
 def get_by_login(session, login: str) -> Member | None:
+    if "\x00" in login:
+        return None
     login = login.strip().lower()
     column = Member.email if "@" in login else Member.handle
     return session.scalar(select(Member).where(func.lower(column) == login))

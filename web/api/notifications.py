@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from exchange.members.service import require_active
 from exchange.notifications import service as notes
 from exchange.notifications.schemas import (
     MarkedSchema,
@@ -34,6 +35,8 @@ class Read(MethodView):
     @blp.response(200, MarkedSchema)
     def post(self, data):
         unit = uow()
-        marked = notes.mark_read(unit, member_id=current_member().id, **data)
+        member = current_member()
+        require_active(member)  # CONTRACT §8: suspended members get 403 on every write
+        marked = notes.mark_read(unit, member_id=member.id, **data)
         unit.commit()
         return {"marked": marked}
