@@ -1,8 +1,9 @@
 """After-commit dispatch: a literal map from event type to handlers.
 
 The unit of work hands its events here only once the commit has succeeded. Handlers are
-adapters (enqueue a job, publish a push); a failing handler is logged and never undoes the
-commit — the database is the source of truth and later issues add an outbox that re-sends.
+adapters (enqueue a job, publish a push). A failing handler is logged and never undoes the
+commit; for a durable event the outbox row then stays pending and the reconciler retries it.
+The map itself is built in ``exchange.handlers``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class Dispatcher:
             events.AskReopened: [],
             events.AskStateChanged: [],
             events.HelpConfirmed: [],
+            events.WaveSent: [],
         }
         for kind, funcs in (handlers or {}).items():
             self.handlers.setdefault(kind, []).extend(funcs)
@@ -32,10 +34,17 @@ class Dispatcher:
     def subscribe(self, kind: type[events.Event], handler: Handler) -> None:
         self.handlers.setdefault(kind, []).append(handler)
 
-    def dispatch(self, batch: Iterable[events.Event]) -> None:
-        for event in batch:
-            for handler in self.handlers.get(type(event), []):
-                try:
-                    handler(event)
-                except Exception:  # noqa: BLE001 - a push must never undo a commit
-                    log.exception("handler %r failed for %r", handler, event)
+    def run(self, event: events.Event) -> bool:
+        """Run every handler of one event; True when all of them succeeded."""
+        ok = True
+        for handler in self.handlers.get(type(event), []):
+            try:
+                handler(event)
+            except Exception:  # noqa: BLE001 - a side effect must never undo a commit
+                log.exception("handler %r failed for %r", handler, event)
+                ok = False
+        return ok
+
+    def dispatch(self, batch: Iterable[events.Event]) -> list[events.Event]:
+        """Dispatch a committed batch in order; returns the events that fully succeeded."""
+        return [event for event in batch if self.run(event)]

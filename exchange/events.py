@@ -1,18 +1,26 @@
 """Domain events: facts a service records during a unit of work.
 
 They are dispatched only after the transaction commits (``exchange.dispatch``); a rolled-back
-unit of work drops them. Each is a small frozen dataclass of ids and kinds, never ORM objects,
-so handlers re-fetch what they need and can run in another process.
+unit of work drops them. Each is a small frozen dataclass of ids, kinds and ISO times — never
+ORM objects — so handlers re-fetch what they need and can run in another process.
+
+``durable`` events drive jobs (matching, reminders, expiry). The unit of work also writes them
+to the outbox in the same transaction, so a job is never lost when Redis is away at commit
+time: the reconciler re-dispatches what is still pending (``exchange.outbox``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import ClassVar
 
 
 @dataclass(frozen=True)
 class Event:
-    pass
+    durable: ClassVar[bool] = False
+
+    def payload(self) -> dict:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -26,22 +34,52 @@ class NotificationStored(Event):
 
 @dataclass(frozen=True)
 class AskPosted(Event):
+    durable: ClassVar[bool] = True
     ask_id: int
+    expires_at: str | None = None
 
 
 @dataclass(frozen=True)
 class AskReopened(Event):
+    durable: ClassVar[bool] = True
     ask_id: int
     skip_member_id: int | None = None
+    round: int = 0
 
 
 @dataclass(frozen=True)
 class AskStateChanged(Event):
+    durable: ClassVar[bool] = True
     ask_id: int
     status: str
+    round: int = 0
+    window_start: str | None = None
+    at: str | None = None
 
 
 @dataclass(frozen=True)
 class HelpConfirmed(Event):
+    durable: ClassVar[bool] = True
     ask_id: int
     transfer_id: int
+    at: str | None = None
+
+
+@dataclass(frozen=True)
+class WaveSent(Event):
+    """A wave of offers went out; the next one is due at ``next_at`` unless someone accepts."""
+
+    durable: ClassVar[bool] = True
+    ask_id: int
+    round: int
+    wave: int
+    next_at: str | None = None
+
+
+DURABLE: dict[str, type[Event]] = {
+    cls.__name__: cls for cls in (AskPosted, AskReopened, AskStateChanged, HelpConfirmed, WaveSent)
+}
+
+
+def from_outbox(topic: str, payload: dict) -> Event:
+    return DURABLE[topic](**payload)

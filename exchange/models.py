@@ -4,10 +4,14 @@ from exchange.asks.models import Ask, AskSkip, AskTag, Thanks
 from exchange.conversation.models import Message
 from exchange.db import Base
 from exchange.ledger.models import Entry, MemberTotals, Transfer
+from exchange.matching.models import HelperStats, MatchWave, Offer
 from exchange.members.models import ApiToken, AvailabilitySlot, Block, Member, MemberSkill
 from exchange.notifications.models import Notification
+from exchange.outbox.models import OutboxMessage
+from exchange.reminders.models import SentReminder
 
 __all__ = [
     "ApiToken", "Ask", "AskSkip", "AskTag", "AvailabilitySlot", "Base", "Block", "Entry",
-    "Member", "MemberSkill", "MemberTotals", "Message", "Notification", "Thanks", "Transfer",
+    "HelperStats", "MatchWave", "Member", "MemberSkill", "MemberTotals", "Message",
+    "Notification", "Offer", "OutboxMessage", "SentReminder", "Thanks", "Transfer",
 ]

@@ -5,7 +5,9 @@
         uow.commit()          # events dispatched here, after the commit succeeded
 
 Services receive ``uow``, use ``uow.session``, call ``uow.emit(...)`` and ``flush`` but never
-commit. Leaving the block without commit rolls back and drops the events.
+commit. Leaving the block without commit rolls back and drops the events. Durable events are
+also written to the outbox inside the same transaction; once their handlers succeed after
+commit, their rows are marked dispatched (otherwise the reconciler retries them).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from exchange.db import Database
 from exchange.dispatch import Dispatcher
 from exchange.events import Event
+from exchange.outbox import service as outbox
 
 
 class UnitOfWork:
@@ -22,10 +25,12 @@ class UnitOfWork:
         self.settings = settings
         self.session = None
         self.events: list[Event] = []
+        self._outbox: dict[int, object] = {}
 
     def __enter__(self) -> UnitOfWork:
         self.session = self.db.session()
         self.events = []
+        self._outbox = {}
         return self
 
     def __exit__(self, *exc) -> None:
@@ -34,18 +39,24 @@ class UnitOfWork:
         finally:
             self.session.close()
             self.events = []
+            self._outbox = {}
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
+        if event.durable:
+            self._outbox[id(event)] = outbox.record(self.session, event)
 
     def flush(self) -> None:
         self.session.flush()
 
     def commit(self) -> None:
         self.session.commit()
-        batch, self.events = self.events, []
-        self.dispatcher.dispatch(batch)
+        batch, rows = self.events, self._outbox
+        self.events, self._outbox = [], {}
+        done = self.dispatcher.dispatch(batch)
+        outbox.mark_dispatched(self.db, [rows[id(e)].id for e in done if id(e) in rows])
 
     def rollback(self) -> None:
         self.session.rollback()
         self.events = []
+        self._outbox = {}

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import Flask
 
+from exchange.adapters.bootstrap import dispatcher_for
 from exchange.config import Settings
 from exchange.db import Database
 from exchange.dispatch import Dispatcher
@@ -33,7 +34,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     )
     app.extensions["exchange"] = AppState(
         settings=settings, db=db or Database(settings.database_url),
-        dispatcher=dispatcher or Dispatcher())
+        dispatcher=dispatcher or dispatcher_for(settings))
     auth.csrf.init_app(app)
     app.before_request(auth.load_caller)
     app.before_request(check_json_body)

@@ -8,6 +8,8 @@ this module parses, calls, and says what happened.
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 
 import click
@@ -25,6 +27,7 @@ from exchange.members.schemas import RegisterSchema
 from exchange.uow import UnitOfWork
 from web.app import create_app
 from web.state import AppState
+from web.supervisor import WorkerSupervisor
 
 
 class ExchangeGroup(FlaskGroup):
@@ -61,23 +64,47 @@ def _in_development(settings: Settings) -> bool:
 # --- serve -------------------------------------------------------------------------------------
 
 def run_server(app: Flask, host: str, port: int) -> None:
-    """Serve ``app`` until interrupted.
-
-    The seam for the runtime: later issues start the embedded Redis and the job worker here
-    (when ``EXCHANGE_REDIS_URL`` is unset) and hand serving over to Socket.IO."""
+    """Serve ``app`` until interrupted (the live-notifications issue hands this to Socket.IO)."""
     run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def _start_embedded_redis(settings: Settings):
+    """No EXCHANGE_REDIS_URL: run the embedded server and point this process (and the worker
+    it starts) at it, so jobs work exactly as with a real Redis."""
+    from exchange.adapters.embedded_redis import EmbeddedRedis
+    server = EmbeddedRedis(settings.instance_dir)
+    os.environ["EXCHANGE_REDIS_URL"] = server.start()
+    return server
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
-def serve(host: str, port: int) -> None:
-    """Run the exchange (applies pending migrations first in development)."""
-    app = _app()
-    settings = _state().settings
-    _prepare_database(settings, migrate_now=_in_development(settings))
-    click.echo(f"The exchange is open at http://{host}:{port}/ (Ctrl+C stops it).")
-    run_server(app, host, port)
+@click.option("--no-worker", is_flag=True, help="In embedded mode, don't start a job worker.")
+def serve(host: str, port: int, no_worker: bool) -> None:
+    """Run the exchange (applies pending migrations first in development).
+
+    Without EXCHANGE_REDIS_URL it also runs an embedded Redis-compatible server and a job
+    worker beside the web process, so this one command is a complete exchange."""
+    settings = Settings.from_env()
+    # SIGTERM (docker stop, systemd, a test) unwinds like Ctrl+C, so the finally below stops
+    # the worker and the embedded server instead of orphaning them.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    embedded = _start_embedded_redis(settings) if settings.embedded_redis else None
+    supervisor = None
+    try:
+        app = _app()
+        settings = _state().settings
+        _prepare_database(settings, migrate_now=_in_development(settings))
+        if embedded is not None and not no_worker:
+            supervisor = WorkerSupervisor().start()
+        click.echo(f"The exchange is open at http://{host}:{port}/ (Ctrl+C stops it).")
+        run_server(app, host, port)
+    finally:
+        if supervisor is not None:
+            supervisor.stop()
+        if embedded is not None:
+            embedded.stop()
 
 
 # --- db ----------------------------------------------------------------------------------------
@@ -186,9 +213,15 @@ def admin_create(handle: str, email: str, password_stdin: bool, display_name: st
 COMMANDS = (serve, db, demo_command, admin)
 
 
+def plugin_commands() -> list[click.Command]:
+    """Commands other packages contribute (``exchange.commands`` entry points: the worker)."""
+    from importlib.metadata import entry_points
+    return [ep.load() for ep in entry_points(group="exchange.commands")]
+
+
 def register_commands(group: click.Group) -> None:
     """Our commands on ``group``: the ``exchange`` script's, or an app's ``app.cli``."""
-    for command in COMMANDS:
+    for command in (*COMMANDS, *plugin_commands()):
         group.add_command(command)
 
 

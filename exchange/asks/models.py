@@ -7,7 +7,7 @@ winner on SQLite and PostgreSQL alike. Tags are a child table indexed by tag for
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import (
     Boolean,
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from exchange.clock import utcnow
 from exchange.db import Base, UTCDateTime
 
+OPEN_FOR = timedelta(days=14)
 STATUSES = ("open", "matched", "delivered", "confirmed", "cancelled", "expired")
 MODES = ("online", "in_person")
 
@@ -45,6 +46,10 @@ class Ask(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     auto_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Matching restarts in a new round when a helper withdraws; ``widened`` once every wave of
+    # the round went out and the ask stays open in every fitting helper's feed.
+    match_round: Mapped[int] = mapped_column(SmallInteger, default=0)
+    widened: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -72,6 +77,12 @@ class Ask(Base):
     @property
     def tags(self) -> list[str]:
         return [t.tag for t in self.tag_rows]
+
+    @property
+    def expires_at(self) -> datetime:
+        """When an open ask closes gently: its window's end, or 14 days after posting."""
+        limit = self.created_at + OPEN_FOR
+        return min(self.window_end, limit) if self.window_end else limit
 
 
 class AskTag(Base):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from exchange.asks.models import Ask, AskSkip, AskTag
 from exchange.asks.schemas import dump_ask
@@ -20,6 +20,7 @@ from exchange.clock import utcnow
 from exchange.errors import Conflict, Forbidden, NotFound, RateLimited
 from exchange.events import AskPosted, AskReopened, AskStateChanged, HelpConfirmed
 from exchange.ledger import service as ledger
+from exchange.matching import offers
 from exchange.members.models import Member
 from exchange.members.service import is_blocked_between, require_active
 from exchange.notifications.service import notify
@@ -102,7 +103,7 @@ def post_ask(uow, *, actor: Member, data: dict) -> Ask:
     ask.tag_rows = [AskTag(tag=t) for t in data.get("tags", [])]
     uow.session.add(ask)
     uow.flush()
-    uow.emit(AskPosted(ask_id=ask.id))
+    uow.emit(AskPosted(ask_id=ask.id, expires_at=ask.expires_at.isoformat()))
     return ask
 
 
@@ -116,7 +117,9 @@ def _apply(uow, ask: Ask, name: str, **values) -> bool:
     won = uow.session.execute(query).rowcount == 1
     uow.session.refresh(ask)
     if won:
-        uow.emit(AskStateChanged(ask_id=ask.id, status=step.target))
+        start = ask.window_start.isoformat() if ask.window_start else None
+        uow.emit(AskStateChanged(ask_id=ask.id, status=step.target, round=ask.match_round,
+                                 window_start=start, at=now.isoformat()))
     return won
 
 
@@ -164,6 +167,8 @@ def accept_ask(uow, *, actor: Member, ask_id: int) -> Ask:
         raise LostRace("Someone else is already helping with this one — thank you for "
                        "offering.", code="ask_taken")
     _notify_ask(uow, ask.author_id, "ask.accepted", ask)
+    for member_id in offers.settle_after_accept(uow, ask=ask, winner_id=actor.id):
+        _notify_ask(uow, member_id, "ask.taken", ask)
     return ask
 
 
@@ -176,13 +181,14 @@ def withdraw_ask(uow, *, actor: Member, ask_id: int) -> Ask:
     if ask.helper_id != actor.id:
         raise Forbidden("Only the helper can step back from an ask.", code="not_helper")
     if ask.status != "matched" or not _apply(uow, ask, "withdraw", helper_id=None,
-                                             matched_at=None):
+                                             matched_at=None, widened=False,
+                                             match_round=Ask.match_round + 1):
         raise Conflict(f"This ask is {ask.status}; stepping back is for matched asks.",
                        code="wrong_state")
     s.add(AskSkip(ask_id=ask.id, member_id=actor.id))
     uow.flush()
     _notify_ask(uow, ask.author_id, "ask.withdrawn", ask)
-    uow.emit(AskReopened(ask_id=ask.id, skip_member_id=actor.id))
+    uow.emit(AskReopened(ask_id=ask.id, skip_member_id=actor.id, round=ask.match_round))
     return ask
 
 
@@ -234,7 +240,7 @@ def confirm_ask(uow, *, actor: Member | None, ask_id: int, minutes: int | None =
                        code="wrong_state")
     transfer = ledger.record_help(uow, ask=ask, minutes=actual, auto=auto)
     _notify_ask(uow, ask.helper_id, "ask.confirmed", ask, minutes=actual)
-    uow.emit(HelpConfirmed(ask_id=ask.id, transfer_id=transfer.id))
+    uow.emit(HelpConfirmed(ask_id=ask.id, transfer_id=transfer.id, at=utcnow().isoformat()))
     return ask
 
 
@@ -250,3 +256,16 @@ def expire_ask(uow, *, ask_id: int) -> Ask | None:
 def _require_author(actor: Member, ask: Ask, verb: str) -> None:
     if ask.author_id != actor.id:
         raise Forbidden(f"Only the person who asked can {verb} it.", code="not_author")
+
+
+def overdue_ask_ids(session, limit: int = 500) -> tuple[list[int], list[int]]:
+    """Open asks past their expiry, and deliveries a week old (for the periodic sweep)."""
+    from exchange.asks.models import OPEN_FOR
+    from exchange.reminders.occasions import AUTO_CONFIRM_AFTER
+    now = utcnow()
+    open_rows = session.execute(select(Ask.id, Ask.created_at, Ask.window_end).where(
+        Ask.status == "open", or_(Ask.created_at <= now - OPEN_FOR, Ask.window_end <= now))
+        .limit(limit)).all()
+    delivered = session.scalars(select(Ask.id).where(
+        Ask.status == "delivered", Ask.delivered_at <= now - AUTO_CONFIRM_AFTER).limit(limit))
+    return [r.id for r in open_rows], list(delivered)

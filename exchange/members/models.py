@@ -97,9 +97,15 @@ class AvailabilitySlot(Base):
     weekday: Mapped[int] = mapped_column(SmallInteger)
     start_minute: Mapped[int] = mapped_column(SmallInteger)
     end_minute: Mapped[int] = mapped_column(SmallInteger)
+    # The same slot as minutes of the week in UTC (Monday 00:00 = 0), at the member's UTC
+    # offset when saved; ``utc_end`` may pass 10080 when the slot wraps into next week.
+    # Matching filters on these in SQL. A DST change shifts them by an hour until re-saved.
+    utc_start: Mapped[int] = mapped_column(SmallInteger, default=0)
+    utc_end: Mapped[int] = mapped_column(SmallInteger, default=0)
 
     __table_args__ = (
         Index("ix_availability_member_weekday", "member_id", "weekday"),
+        Index("ix_availability_utc", "utc_start", "utc_end"),
         CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
         CheckConstraint("start_minute >= 0 AND end_minute <= 1440", name="minute_range"),
         CheckConstraint("start_minute < end_minute", name="start_before_end"),

@@ -17,6 +17,7 @@ from exchange.clock import utcnow
 from exchange.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from exchange.members import passwords
 from exchange.members.models import ApiToken, AvailabilitySlot, Block, Member, MemberSkill
+from exchange.members.timeutil import slot_to_utc
 
 TOKEN_PREFIX = "exk_"
 
@@ -144,11 +145,21 @@ def update_profile(uow, *, actor: Member, changes: dict) -> Member:
     if "availability" in changes:
         actor.slots = [AvailabilitySlot(weekday=s["weekday"], start_minute=s["start"],
                                         end_minute=s["end"]) for s in changes["availability"]]
+    if "availability" in changes or "timezone" in changes:
+        place_slots_in_utc(actor)
     if "quiet_hours" in changes:
         quiet = changes["quiet_hours"] or {}
         actor.quiet_start, actor.quiet_end = quiet.get("start"), quiet.get("end")
     uow.flush()
     return actor
+
+
+def place_slots_in_utc(member: Member, now=None) -> None:
+    """Refresh each slot's UTC minutes of the week (matching filters on them in SQL)."""
+    now = now or utcnow()
+    for slot in member.slots:
+        slot.utc_start, slot.utc_end = slot_to_utc(slot.weekday, slot.start_minute,
+                                                   slot.end_minute, member.timezone, now)
 
 
 def block(uow, *, actor: Member, handle: str) -> None:

@@ -1,0 +1,64 @@
+"""The job queue port on RQ: deterministic ids, JSON arguments, retries with backoff.
+
+Every job is enqueued with ``unique=True`` under its deterministic id, so a doubled enqueue
+(request and reconciler, a client retry) is refused by Redis atomically and ignored here. Jobs
+are at-least-once anyway (a worker can die mid-job), so each job guards itself as well.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from redis import Redis
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
+
+QUEUES = ("matching", "reminders", "housekeeping")
+RETRY = dict(max=4, interval=[2, 10, 60, 300])
+JOB_TIMEOUT = 120
+RESULT_TTL = 3600
+
+
+def connect(url: str) -> Redis:
+    """A client that fails fast (no multi-second backoff) so a request never hangs on Redis."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry as RedisRetry
+    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5,
+                          retry=RedisRetry(NoBackoff(), 0))
+
+
+class RQJobQueue:
+    def __init__(self, connection: Redis):
+        self.connection = connection
+        self._queues = {name: Queue(name, connection=connection, serializer=JSONSerializer)
+                        for name in QUEUES}
+
+    def queue(self, name: str) -> Queue:
+        return self._queues[name]
+
+    def _options(self, job_id: str) -> dict:
+        return dict(job_id=job_id, unique=True, retry=Retry(**RETRY), job_timeout=JOB_TIMEOUT,
+                    result_ttl=RESULT_TTL)
+
+    def enqueue(self, func: str, *args, job_id: str, queue: str = "matching") -> None:
+        try:
+            self._queues[queue].enqueue(func, *args, **self._options(job_id))
+        except DuplicateJobError:
+            pass  # already queued, running or done: the same job, once
+
+    def enqueue_at(self, when: datetime, func: str, *args, job_id: str,
+                   queue: str = "reminders") -> None:
+        try:
+            self._queues[queue].enqueue_at(when, func, *args, **self._options(job_id))
+        except DuplicateJobError:
+            pass
+
+    def cancel(self, job_id: str) -> None:
+        try:
+            job = Job.fetch(job_id, connection=self.connection, serializer=JSONSerializer)
+        except NoSuchJobError:
+            return
+        if job.get_status() in (JobStatus.SCHEDULED, JobStatus.QUEUED, JobStatus.DEFERRED):
+            job.delete()

@@ -1,0 +1,58 @@
+"""Offer bookkeeping shared by matching (writing offers) and asks (settling them on accept)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from exchange.clock import utcnow
+from exchange.matching.models import HelperStats, Offer
+
+
+def _bump_stats(session, member_id: int, **increments) -> None:
+    if session.get(HelperStats, member_id) is None:
+        try:
+            with session.begin_nested():
+                session.add(HelperStats(member_id=member_id))
+        except IntegrityError:
+            pass  # created concurrently
+    values = {name: getattr(HelperStats, name) + n for name, n in increments.items()
+              if name != "last_offered_at"}
+    if "last_offered_at" in increments:
+        values["last_offered_at"] = increments["last_offered_at"]
+    session.execute(update(HelperStats).where(HelperStats.member_id == member_id)
+                    .values(**values).execution_options(synchronize_session=False))
+
+
+def record_offer(session, *, ask, member_id: int, wave: int, live: bool, score: float,
+                 reasons: list[str]) -> Offer | None:
+    """One offer per (ask, helper): a duplicate (retried job) returns None."""
+    now = utcnow()
+    offer = Offer(ask_id=ask.id, member_id=member_id, round=ask.match_round, wave=wave,
+                  live=live, score=score, reasons=reasons, offered_at=now)
+    try:
+        with session.begin_nested():
+            session.add(offer)
+    except IntegrityError:
+        return None
+    _bump_stats(session, member_id, offers_total=1, last_offered_at=now)
+    return offer
+
+
+def settle_after_accept(uow, *, ask, winner_id: int) -> list[int]:
+    """Mark the winner's offer accepted and the other open offers taken; returns their members."""
+    s, now = uow.session, utcnow()
+    pending = list(s.scalars(select(Offer).where(Offer.ask_id == ask.id,
+                                                 Offer.response.is_(None))))
+    losers = []
+    for offer in pending:
+        offer.responded_at = now
+        if offer.member_id == winner_id:
+            offer.response = "accepted"
+            _bump_stats(s, winner_id, accepts_total=1)
+        else:
+            offer.response = "taken"
+            if offer.live:
+                losers.append(offer.member_id)
+    uow.flush()
+    return losers

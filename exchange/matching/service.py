@@ -1,0 +1,121 @@
+"""Matching: send an ask to the right few helpers, in waves, and widen gently.
+
+``run_wave`` is what the ``match_ask`` job calls. It is idempotent: the ``MatchWave`` row for
+(ask, round, wave) is claimed first (a primary key), so a retried or doubled job does nothing.
+A wave offers the ask to the top ``wave_size`` of the ranked pool who are not in quiet hours,
+pushes ``ask.offered`` with the reasons, and emits ``WaveSent`` so the escalation job is
+scheduled ``wave_seconds`` later. Accepting settles the offers and cancels that job (and the
+job re-checks the ask anyway). After ``max_waves`` the ask is marked widened — it stays in every
+fitting helper's feed — and the asker gets a kind ``ask.still_open`` note, never a failure.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from exchange.asks.models import Ask
+from exchange.asks.schemas import dump_ask
+from exchange.clock import utcnow
+from exchange.events import WaveSent
+from exchange.matching import candidates, offers, ranking
+from exchange.matching.models import MatchWave
+from exchange.members.timeutil import in_quiet_hours
+from exchange.notifications.service import notify
+from exchange.ports import NoPresence, Presence
+from exchange.reminders.service import send_once
+
+PAY_IT_FORWARD_EVERY = timedelta(days=7)
+
+
+def facts(ask: Ask) -> ranking.AskFacts:
+    return ranking.AskFacts(ask_id=ask.id, tags=frozenset(ask.tags), mode=ask.mode,
+                            area=ask.area)
+
+
+def _claim(session, ask: Ask, round_: int, wave: int) -> MatchWave | None:
+    row = MatchWave(ask_id=ask.id, round=round_, wave=wave, offered=0, ran_at=utcnow())
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return None
+    return row
+
+
+def run_wave(uow, *, ask_id: int, round_: int, wave: int, presence: Presence | None = None,
+             seed: int = 0) -> list[int] | None:
+    """Send one wave; returns the member ids offered, or None when there was nothing to do."""
+    s, settings = uow.session, uow.settings
+    ask = s.get(Ask, ask_id)
+    if ask is None or ask.status != "open" or ask.hidden or ask.match_round != round_:
+        return None
+    claimed = _claim(s, ask, round_, wave)
+    if claimed is None:
+        return None
+    if wave > settings.max_waves:
+        _widen(uow, ask)
+        return []
+    chosen, rest = _choose(s, ask, presence or NoPresence(), settings.wave_size, seed)
+    offered = [r.candidate.member_id for r in chosen if _offer(uow, ask, r, wave)]
+    claimed.offered = len(offered)
+    if wave == 1 and round_ == 0:
+        _suggest_paying_forward(uow, ask, rest[: settings.wave_size])
+    next_at = utcnow() + timedelta(seconds=settings.wave_seconds)
+    uow.emit(WaveSent(ask_id=ask.id, round=round_, wave=wave, next_at=next_at.isoformat()))
+    uow.flush()
+    return offered
+
+
+def _choose(session, ask, presence, size, seed):
+    now = utcnow()
+    members = candidates.pool(session, ask, now)
+    online = presence.online([m.id for m, _ in members])
+    by_id = {m.id: m for m, _ in members}
+    cands = [c if c.member_id not in online else _online(c) for _, c in members]
+    ranked = [r for r in ranking.rank(facts(ask), cands, seed=seed)
+              if not _quiet(by_id[r.candidate.member_id], now)]
+    return ranked[:size], ranked[size:]
+
+
+def _online(c: ranking.Candidate) -> ranking.Candidate:
+    from dataclasses import replace
+    return replace(c, online=True)
+
+
+def _quiet(member, now) -> bool:
+    return in_quiet_hours(member.quiet_start, member.quiet_end, member.timezone, now)
+
+
+def _offer(uow, ask, ranked: ranking.Ranked, wave: int) -> bool:
+    member_id = ranked.candidate.member_id
+    offer = offers.record_offer(uow.session, ask=ask, member_id=member_id, wave=wave, live=True,
+                                score=ranked.score, reasons=list(ranked.reasons))
+    if offer is None:
+        return False
+    notify(uow, member_id=member_id, kind="ask.offered",
+           data={"ask": dump_ask(ask), "reasons": list(ranked.reasons), "wave": wave})
+    return True
+
+
+def _widen(uow, ask: Ask) -> None:
+    ask.widened = True
+    notify(uow, member_id=ask.author_id, kind="ask.still_open", data={
+        "ask": dump_ask(ask),
+        "message": "Your ask is still open and now shows to everyone who could help. "
+                   "Good asks sometimes just need a little longer.",
+    })
+    uow.flush()
+
+
+def _suggest_paying_forward(uow, ask: Ask, others: list[ranking.Ranked]) -> None:
+    """Members who were helped recently and could help here hear about it (weekly at most)."""
+    for r in others:
+        if not r.candidate.received_recently:
+            continue
+        send_once(uow, member_id=r.candidate.member_id, key="pay-it-forward", ask_id=0,
+                  every=PAY_IT_FORWARD_EVERY, kind="nudge", data={
+                      "nudge": "pay_it_forward", "ask": dump_ask(ask),
+                      "message": "Someone is asking for help you could give — a chance to "
+                                 "pass on the help you got, if you have time."})

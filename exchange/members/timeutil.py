@@ -1,0 +1,65 @@
+"""Local time for members: weekly slots to UTC minutes of the week, quiet hours."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+WEEK = 7 * 1440
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def minute_of_week(moment: datetime) -> int:
+    moment = moment.astimezone(UTC)
+    return moment.weekday() * 1440 + moment.hour * 60 + moment.minute
+
+
+def slot_to_utc(weekday: int, start: int, end: int, tz: str, ref: datetime) -> tuple[int, int]:
+    """A local weekly slot as UTC minutes of the week, at the offset of its next occurrence."""
+    zone = ZoneInfo(tz)
+    local = ref.astimezone(zone)
+    day = local.date() + timedelta(days=(weekday - local.weekday()) % 7)
+    begin = datetime.combine(day, time(0), zone) + timedelta(minutes=start)
+    utc_start = minute_of_week(begin)
+    return utc_start, utc_start + (end - start)
+
+
+def window_ranges(start: datetime | None, end: datetime | None, now: datetime):
+    """The ask's window as UTC minute-of-week ranges, or None when any slot fits.
+
+    Only a start: the day from it. Only an end: from now. A week or longer: anything fits."""
+    if start is None and end is None:
+        return None
+    start = start or now
+    end = end or start + timedelta(days=1)
+    if end - start >= timedelta(days=7):
+        return None
+    begin = minute_of_week(start)
+    return begin, begin + int((end - start).total_seconds() // 60)
+
+
+def overlaps(slot: tuple[int, int], window: tuple[int, int]) -> bool:
+    """Do two minute-of-week ranges overlap, allowing either to wrap past the week's end?"""
+    return any(slot[0] + k * WEEK < window[1] and slot[1] + k * WEEK > window[0]
+               for k in (-1, 0, 1))
+
+
+def in_quiet_hours(quiet_start: int | None, quiet_end: int | None, tz: str,
+                   now: datetime) -> bool:
+    if quiet_start is None or quiet_end is None:
+        return False
+    local = now.astimezone(ZoneInfo(tz))
+    minute = local.hour * 60 + local.minute
+    if quiet_start < quiet_end:
+        return quiet_start <= minute < quiet_end
+    return minute >= quiet_start or minute < quiet_end
+
+
+def quiet_ends_at(quiet_start: int, quiet_end: int, tz: str, now: datetime) -> datetime:
+    """The next moment quiet hours end (UTC), for rescheduling a reminder."""
+    zone = ZoneInfo(tz)
+    local = now.astimezone(zone)
+    end = datetime.combine(local.date(), time(0), zone) + timedelta(minutes=quiet_end)
+    if end <= local:
+        end += timedelta(days=1)
+    return end.astimezone(UTC)

@@ -1,0 +1,67 @@
+"""Outbox: record durable events with the change, mark them sent, re-send what is pending.
+
+``record`` runs inside the caller's transaction. ``mark_dispatched`` and ``relay`` open their
+own short transactions: they run after the change committed (request) or on a timer (worker).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from exchange.clock import utcnow
+from exchange.events import Event, from_outbox
+from exchange.outbox.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+def record(session, event: Event) -> OutboxMessage:
+    row = OutboxMessage(topic=type(event).__name__, payload=event.payload(), created_at=utcnow())
+    session.add(row)
+    return row
+
+
+def mark_dispatched(db, ids: list[int]) -> None:
+    if not ids:
+        return
+    with db.session() as session, session.begin():
+        session.execute(update(OutboxMessage)
+                        .where(OutboxMessage.id.in_(ids), OutboxMessage.dispatched_at.is_(None))
+                        .values(dispatched_at=utcnow()))
+
+
+def pending_count(session) -> int:
+    from sqlalchemy import func
+    return session.scalar(select(func.count()).select_from(OutboxMessage)
+                          .where(OutboxMessage.dispatched_at.is_(None)))
+
+
+def relay(db, dispatcher, *, min_age_seconds: float = 5, limit: int = 500) -> int:
+    """Re-dispatch pending rows older than ``min_age_seconds``; returns how many went out.
+
+    The age keeps the reconciler from racing a request that is dispatching its own rows right
+    now (harmless anyway: job ids are deterministic)."""
+    cutoff = utcnow() - timedelta(seconds=min_age_seconds)
+    with db.session() as session:
+        rows = list(session.scalars(
+            select(OutboxMessage).where(OutboxMessage.dispatched_at.is_(None),
+                                        OutboxMessage.created_at <= cutoff)
+            .order_by(OutboxMessage.id).limit(limit)))
+    sent, failed = [], []
+    for row in rows:
+        (sent if dispatcher.run(from_outbox(row.topic, row.payload)) else failed).append(row.id)
+    mark_dispatched(db, sent)
+    _note_failures(db, failed)
+    return len(sent)
+
+
+def _note_failures(db, ids: list[int]) -> None:
+    if not ids:
+        return
+    with db.session() as session, session.begin():
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                        .values(attempts=OutboxMessage.attempts + 1,
+                                last_error="a handler failed; see the worker log"))

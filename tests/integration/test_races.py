@@ -1,0 +1,158 @@
+"""Races with real threads, each with its own unit of work and connection (CONTRACT §4, §5).
+
+Threads are released together by a barrier so the conditional UPDATEs really contend: on
+PostgreSQL on one row lock, on SQLite on the BEGIN IMMEDIATE write lock.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from exchange.asks import service as asks
+from exchange.errors import Conflict
+from exchange.ledger import service as ledger
+from exchange.ledger.models import Entry, Transfer
+from tests.integration.support import act, add_members, in_lockstep, notification_count, post
+
+HELPERS = 32
+CONFIRMERS = 8
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def accept_race(make_uow):
+    """32 helpers accept one ask at the same moment; returns (author, helpers, ask, results)."""
+    author, *helpers = add_members(make_uow, HELPERS + 1)
+    ask_id = post(make_uow, author)
+
+    def accept(i: int) -> int:
+        act(make_uow, asks.accept_ask, helpers[i], ask_id=ask_id)
+        return helpers[i]  # who won, as the thread itself knows it
+
+    return author, helpers, ask_id, in_lockstep(HELPERS, accept)
+
+
+def test_exactly_one_of_32_racing_helpers_wins_the_ask(accept_race):
+    _, helpers, _, results = accept_race
+    winners = [r for r in results if isinstance(r, int)]
+    assert len(winners) == 1
+    assert winners[0] in helpers
+
+
+def test_every_other_racing_helper_is_told_the_ask_was_taken(accept_race):
+    _, _, _, results = accept_race
+    losers = [r for r in results if not isinstance(r, int)]
+    assert len(losers) == HELPERS - 1
+    assert all(isinstance(r, asks.LostRace) and isinstance(r, Conflict) for r in losers)
+    assert {r.code for r in losers} == {"ask_taken"}
+
+
+def test_the_ask_records_the_winner_as_its_helper(accept_race, make_uow):
+    _, _, ask_id, results = accept_race
+    (winner,) = [r for r in results if isinstance(r, int)]
+    with make_uow() as uow:
+        ask = asks.get_ask(uow.session, ask_id)
+        assert (ask.status, ask.helper_id) == ("matched", winner)
+
+
+def test_each_losing_helper_has_a_stored_ask_taken_note(accept_race, make_uow):
+    _, helpers, _, results = accept_race
+    (winner,) = [r for r in results if isinstance(r, int)]
+    with make_uow() as uow:
+        taken = {h: notification_count(uow.session, h, "ask.taken") for h in helpers}
+    assert taken == {h: 0 if h == winner else 1 for h in helpers}
+
+
+def test_the_author_hears_about_the_accept_exactly_once(accept_race, make_uow):
+    author, _, _, _ = accept_race
+    with make_uow() as uow:
+        assert notification_count(uow.session, author, "ask.accepted") == 1
+
+
+@pytest.fixture
+def confirm_race(make_uow):
+    """The author confirms one matched ask from 8 threads at once."""
+    author, helper = add_members(make_uow, 2)
+    ask_id = post(make_uow, author, minutes=30)
+    act(make_uow, asks.accept_ask, helper, ask_id=ask_id)
+
+    def confirm(_i: int):
+        return act(make_uow, asks.confirm_ask, author, ask_id=ask_id).status
+
+    return author, helper, ask_id, in_lockstep(CONFIRMERS, confirm)
+
+
+def test_racing_confirms_all_succeed_because_confirm_is_idempotent(confirm_race):
+    _, _, _, results = confirm_race
+    assert results == ["confirmed"] * CONFIRMERS
+
+
+def test_racing_confirms_write_exactly_one_transfer_of_two_balanced_entries(
+        confirm_race, make_uow):
+    _, _, ask_id, _ = confirm_race
+    with make_uow() as uow:
+        transfers = list(uow.session.scalars(select(Transfer)))
+        assert [t.ask_id for t in transfers] == [ask_id]
+        amounts = sorted(uow.session.scalars(select(Entry.amount)))
+    assert amounts == [-30, 30]
+
+
+def test_racing_confirms_count_one_help_in_both_members_totals(confirm_race, make_uow):
+    author, helper, _, _ = confirm_race
+    with make_uow() as uow:
+        given = ledger.totals(uow.session, helper)
+        received = ledger.totals(uow.session, author)
+    assert (given["given_minutes"], given["helps_given"], given["balance"]) == (30, 1, 30)
+    assert (received["received_minutes"], received["asks_received"],
+            received["balance"]) == (30, 1, -30)
+
+
+@pytest.fixture
+def confirmed_ask(make_uow):
+    author, helper = add_members(make_uow, 2)
+    ask_id = post(make_uow, author, minutes=20)
+    act(make_uow, asks.accept_ask, helper, ask_id=ask_id)
+    act(make_uow, asks.confirm_ask, author, ask_id=ask_id)
+    return ask_id
+
+
+def test_recording_a_help_again_returns_the_first_transfer(confirmed_ask, make_uow):
+    with make_uow() as uow:
+        ask = asks.get_ask(uow.session, confirmed_ask)
+        first = ledger.transfer_for_ask(uow.session, confirmed_ask)
+        again = ledger.record_help(uow, ask=ask, minutes=99)
+        uow.commit()
+    assert (again.id, again.minutes) == (first.id, 20)
+
+
+def test_recording_a_help_again_writes_no_new_entries(confirmed_ask, make_uow):
+    with make_uow() as uow:
+        ledger.record_help(uow, ask=asks.get_ask(uow.session, confirmed_ask), minutes=20)
+        uow.commit()
+    with make_uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Entry)) == 2
+        assert uow.session.scalar(select(func.count()).select_from(Transfer)) == 1
+
+
+def test_the_database_refuses_a_second_help_transfer_for_the_same_ask(confirmed_ask, make_uow):
+    with make_uow() as uow:
+        ask = asks.get_ask(uow.session, confirmed_ask)
+        uow.session.add(Transfer(kind="help", ask_id=ask.id, from_member_id=ask.author_id,
+                                 to_member_id=ask.helper_id, minutes=20))
+        with pytest.raises(IntegrityError):
+            uow.flush()
+
+
+def test_racing_accepts_over_http_answer_one_200_and_409_for_the_rest(app, api):
+    author, *helpers = [api.member(f"racer{i}") for i in range(7)]
+    ask = api.ask(author)
+
+    def accept(i: int) -> int:
+        client = app.test_client()
+        return client.post(f"/api/v1/asks/{ask['id']}/accept",
+                           headers=helpers[i]["headers"]).status_code
+
+    assert sorted(in_lockstep(len(helpers), accept)) == [200] + [409] * (len(helpers) - 1)

@@ -1,0 +1,146 @@
+"""The unit of work: events leave only after a commit, once, in order, and a failing handler
+cannot undo what was committed (exchange/uow.py, exchange/dispatch.py)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from exchange import events
+from exchange.asks import service as asks
+from exchange.asks.models import Ask
+from exchange.members.models import Member
+from tests.integration.support import add_members
+
+ALL_KINDS = (events.NotificationStored, events.AskPosted, events.AskReopened,
+             events.AskStateChanged, events.HelpConfirmed)
+
+
+class Boom(Exception):
+    pass
+
+
+@pytest.fixture
+def seen(dispatcher):
+    """Every event the dispatcher hands out, in the order it hands them out."""
+    got: list[events.Event] = []
+    for kind in ALL_KINDS:
+        dispatcher.subscribe(kind, got.append)
+    return got
+
+
+@pytest.fixture
+def pair(make_uow):
+    return add_members(make_uow, 2)
+
+
+def _post(uow, author_id: int) -> Ask:
+    actor = uow.session.get(Member, author_id)
+    return asks.post_ask(uow, actor=actor, data={"title": "Help me name my cat", "minutes": 10})
+
+
+def _ask_count(make_uow) -> int:
+    with make_uow() as uow:
+        return uow.session.scalar(select(func.count()).select_from(Ask))
+
+
+def test_events_of_a_unit_that_raised_are_never_dispatched(make_uow, pair, seen):
+    with pytest.raises(Boom), make_uow() as uow:
+        _post(uow, pair[0])
+        assert uow.events
+        raise Boom
+    assert seen == []
+    assert _ask_count(make_uow) == 0
+
+
+def test_events_of_a_unit_left_without_commit_are_never_dispatched(make_uow, pair, seen):
+    with make_uow() as uow:
+        _post(uow, pair[0])
+    assert seen == []
+    assert _ask_count(make_uow) == 0
+
+
+def test_an_explicit_rollback_drops_the_events_emitted_before_it(make_uow, pair, seen):
+    with make_uow() as uow:
+        _post(uow, pair[0])
+        uow.rollback()
+        uow.commit()
+    assert seen == []
+
+
+def test_committed_events_are_dispatched_in_the_order_they_were_emitted(make_uow, pair, seen):
+    author, helper = pair
+    with make_uow() as uow:
+        ask = _post(uow, author)
+        asks.accept_ask(uow, actor=uow.session.get(Member, helper), ask_id=ask.id)
+        emitted = list(uow.events)
+        uow.commit()
+    assert [type(e) for e in emitted] == [events.AskPosted, events.AskStateChanged,
+                                          events.NotificationStored]
+    assert seen == emitted
+
+
+def test_committed_events_are_dispatched_only_once(make_uow, pair, seen):
+    with make_uow() as uow:
+        _post(uow, pair[0])
+        uow.commit()
+        uow.commit()
+    assert [type(e) for e in seen] == [events.AskPosted]
+
+
+def test_a_failing_handler_does_not_undo_the_commit(make_uow, pair, dispatcher, seen, caplog):
+    def explode(_event):
+        raise Boom("push service down")
+
+    dispatcher.subscribe(events.AskPosted, explode)
+    with make_uow() as uow:
+        _post(uow, pair[0])
+        uow.commit()
+    assert _ask_count(make_uow) == 1
+    assert "push service down" in caplog.text
+
+
+def test_a_failing_handler_does_not_stop_the_events_after_it(make_uow, pair, dispatcher, seen):
+    dispatcher.handlers[events.AskPosted].insert(0, _raise)
+    with make_uow() as uow:
+        _post(uow, pair[0])
+        _post(uow, pair[0])
+        uow.commit()
+    assert [type(e) for e in seen] == [events.AskPosted, events.AskPosted]
+
+
+def _raise(_event):
+    raise Boom
+
+
+def test_losing_an_accept_race_over_the_api_answers_409(api):
+    alice, bob, carol = api.member("alice"), api.member("bob"), api.member("carol")
+    ask = api.matched(alice, bob)
+    r = api.call(carol, "POST", f"/asks/{ask['id']}/accept")
+    assert (r.status_code, r.get_json()["reason"]) == (409, "ask_taken")
+
+
+def test_losing_an_accept_race_over_the_api_still_stores_the_ask_taken_note(api):
+    alice, bob, carol = api.member("alice"), api.member("bob"), api.member("carol")
+    ask = api.matched(alice, bob)
+    api.call(carol, "POST", f"/asks/{ask['id']}/accept")
+    notes = api.call(carol, "GET", "/notifications").get_json()["items"]
+    assert [(n["kind"], n["data"]["ask"]["id"]) for n in notes] == [("ask.taken", ask["id"])]
+
+
+def test_losing_an_accept_race_over_the_api_pushes_the_ask_taken_note(api, dispatcher, seen):
+    alice, bob, carol = api.member("alice"), api.member("bob"), api.member("carol")
+    ask = api.matched(alice, bob)
+    seen.clear()
+    api.call(carol, "POST", f"/asks/{ask['id']}/accept")
+    assert [(e.member_id, e.kind) for e in seen] == [(carol["id"], "ask.taken")]
+
+
+
+def test_accepting_a_cancelled_ask_is_not_reported_as_a_lost_race(api):
+    alice, bob = api.member("alice"), api.member("bob")
+    ask = api.ask(alice)
+    api.call(alice, "POST", f"/asks/{ask['id']}/cancel")
+    r = api.call(bob, "POST", f"/asks/{ask['id']}/accept")
+    assert (r.status_code, r.get_json()["reason"]) == (409, "wrong_state")
+    assert api.call(bob, "GET", "/notifications").get_json()["items"] == []

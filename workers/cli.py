@@ -1,0 +1,76 @@
+"""``exchange worker``: an RQ worker with the scheduler, plus the periodic sweep.
+
+Registered on the ``exchange`` script through the ``exchange.commands`` entry point, so the
+web package never imports the workers. Abandoned-job recovery is tuned down from RQ's defaults
+(a heartbeat TTL of the job timeout + 60 s, maintenance every 10 minutes): a job whose worker
+died is retried within about a minute.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import click
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
+
+from exchange.adapters.rq_jobs import JOB_TIMEOUT, QUEUES
+from exchange.config import Settings
+from workers import housekeeping
+from workers.runtime import configure
+
+log = logging.getLogger(__name__)
+SWEEP_SECONDS = 60
+HEARTBEAT_GRACE = 15
+MAINTENANCE_SECONDS = 20
+
+
+class ExchangeWorker(SimpleWorker):
+    """Runs jobs in-process (fast: no fork per job) with a short abandoned-job window."""
+
+    def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:
+        return int(job.timeout or JOB_TIMEOUT) + HEARTBEAT_GRACE
+
+
+def sweeper(stop: threading.Event, every: float = SWEEP_SECONDS) -> threading.Thread:
+    def loop():
+        while not stop.is_set():
+            try:
+                housekeeping.sweep()
+            except Exception:  # noqa: BLE001 - the next sweep tries again
+                log.exception("housekeeping sweep failed")
+            stop.wait(every)
+    thread = threading.Thread(target=loop, name="exchange-sweep", daemon=True)
+    thread.start()
+    return thread
+
+
+def make_worker(rt, queues=QUEUES) -> ExchangeWorker:
+    return ExchangeWorker(list(queues), connection=rt.jobs.connection,
+                          serializer=JSONSerializer, maintenance_interval=MAINTENANCE_SECONDS,
+                          job_monitoring_interval=5)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Run the jobs that are due, then exit.")
+@click.option("--queues", default=",".join(QUEUES), show_default=True,
+              help="Comma-separated queues, highest priority first.")
+@click.option("--no-scheduler", is_flag=True, help="Leave scheduling to another worker.")
+def worker(burst: bool, queues: str, no_scheduler: bool) -> None:
+    """Run the job worker (matching, reminders, expiry) with RQ's scheduler."""
+    settings = Settings.from_env()
+    if not settings.redis_url:
+        raise click.ClickException("Set EXCHANGE_REDIS_URL (exchange serve runs its own worker "
+                                   "when it runs the embedded Redis).")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    rt = configure(settings)
+    names = [q.strip() for q in queues.split(",") if q.strip()]
+    housekeeping.reconcile()
+    stop = threading.Event()
+    if not burst:
+        sweeper(stop)
+    try:
+        make_worker(rt, names).work(burst=burst, with_scheduler=not no_scheduler)
+    finally:
+        stop.set()

@@ -1,0 +1,33 @@
+"""The periodic sweep (every minute, from ``exchange worker``): the safety net under the
+scheduled jobs. Re-sends outbox rows still pending (Redis was away), expires open asks whose
+time passed, auto-confirms week-old deliveries, and sends the "try a small ask" nudges."""
+
+from __future__ import annotations
+
+import logging
+
+from exchange.asks.service import overdue_ask_ids
+from exchange.outbox import service as outbox_service
+from exchange.reminders.occasions import nudge_generous_members
+from workers.asks import auto_confirm, expire_ask
+from workers.runtime import runtime
+
+log = logging.getLogger(__name__)
+
+
+def reconcile() -> int:
+    rt = runtime()
+    return outbox_service.relay(rt.db, rt.dispatcher)
+
+
+def sweep() -> dict:
+    rt = runtime()
+    done = {"relayed": reconcile(), "expired": 0, "auto_confirmed": 0, "nudged": 0}
+    with rt.unit_of_work() as uow:
+        to_expire, to_confirm = overdue_ask_ids(uow.session)
+    done["expired"] = sum(expire_ask(a) == "expired" for a in to_expire)
+    done["auto_confirmed"] = sum(auto_confirm(a) == "confirmed" for a in to_confirm)
+    with rt.unit_of_work() as uow:
+        done["nudged"] = nudge_generous_members(uow)
+        uow.commit()
+    return done

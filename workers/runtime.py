@@ -1,0 +1,66 @@
+"""Worker bootstrap: settings, database, job queue and handlers, built once per process.
+
+Jobs are thin shells: take ids, open a unit of work, call one ``exchange`` service, commit.
+``configure`` lets tests (and ``exchange worker``) set the runtime explicitly; otherwise the
+first job builds it from the environment.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from exchange.adapters.bootstrap import dispatcher_for
+from exchange.adapters.rq_jobs import RQJobQueue, connect
+from exchange.config import Settings
+from exchange.db import Database
+from exchange.dispatch import Dispatcher
+from exchange.ports import NoPresence, Presence
+from exchange.uow import UnitOfWork
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    jobs: RQJobQueue
+    dispatcher: Dispatcher
+    presence: Presence
+
+    @contextmanager
+    def unit_of_work(self):
+        with UnitOfWork(self.db, self.dispatcher, self.settings) as uow:
+            yield uow
+
+
+_current: Runtime | None = None
+
+
+def configure(settings: Settings, *, db: Database | None = None, redis=None,
+              presence: Presence | None = None) -> Runtime:
+    global _current
+    connection = redis or connect(settings.redis_url)
+    jobs = RQJobQueue(connection)
+    _current = Runtime(settings=settings, db=db or Database(settings.database_url), jobs=jobs,
+                       dispatcher=dispatcher_for(settings, connection),
+                       presence=presence or _presence(settings, connection))
+    return _current
+
+
+def _presence(settings: Settings, connection) -> Presence:
+    try:
+        from exchange.adapters.presence import RedisPresence
+    except ImportError:  # the live-notifications layer brings it
+        return NoPresence()
+    return RedisPresence(connection)
+
+
+def runtime() -> Runtime:
+    if _current is None:
+        return configure(Settings.from_env())
+    return _current
+
+
+def reset() -> None:
+    global _current
+    _current = None
