@@ -44,6 +44,8 @@ class Settings:
     max_waves: int = 4
     auto_hide_flags: int = 3
     rate_limits: bool = True
+    trusted_proxies: int = 0
+    push_channel: str = "exchange"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -78,6 +80,8 @@ class Settings:
             max_waves=_int(env, "EXCHANGE_MAX_WAVES", 4),
             auto_hide_flags=_int(env, "EXCHANGE_AUTO_HIDE_FLAGS", 3),
             rate_limits=limits == "on",
+            trusted_proxies=_int(env, "EXCHANGE_TRUSTED_PROXIES", 0, low=0),
+            push_channel=env.get("EXCHANGE_PUSH_CHANNEL") or "exchange",
         )
 
 

@@ -27,6 +27,7 @@ class Dispatcher:
             events.AskStateChanged: [],
             events.HelpConfirmed: [],
             events.WaveSent: [],
+            events.TokenRevoked: [],
         }
         for kind, funcs in (handlers or {}).items():
             self.handlers.setdefault(kind, []).extend(funcs)

@@ -30,6 +30,25 @@ class NotificationStored(Event):
     notification_id: int
     member_id: int
     kind: str
+    payload: dict | None = None  # the stored notification as pushed (CONTRACT §7)
+
+
+@dataclass(frozen=True)
+class TokenRevoked(Event):
+    """Sockets opened with this token are dropped wherever they are connected."""
+
+    token_id: int
+    member_id: int
+
+
+@dataclass(frozen=True)
+class MemberSuspended(Event):
+    """A member was suspended (``until`` ISO time) or banned (``until`` None): their sockets
+    are dropped everywhere, and a suspension schedules its own automatic reinstatement."""
+
+    durable: ClassVar[bool] = True
+    member_id: int
+    until: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,7 +96,8 @@ class WaveSent(Event):
 
 
 DURABLE: dict[str, type[Event]] = {
-    cls.__name__: cls for cls in (AskPosted, AskReopened, AskStateChanged, HelpConfirmed, WaveSent)
+    cls.__name__: cls for cls in (AskPosted, AskReopened, AskStateChanged, HelpConfirmed, WaveSent,
+                                  MemberSuspended)
 }
 
 

@@ -2,7 +2,8 @@
 
 A literal ``{EventType: [handlers]}`` map, built once per process around a job queue. Job ids
 are deterministic (``match-{ask}-{round}-{wave}``, ``expire-{ask}``, ``autoconfirm-{ask}``,
-``plan-{ask}-{status}-{round}``; RQ allows only letters, digits, ``-`` and ``_`` in ids), so
+``plan-{ask}-{status}-{round}``, ``reinstate-{member}-{until epoch}`` — a later suspension
+gets its own job; RQ allows only letters, digits, ``-`` and ``_`` in ids), so
 re-dispatching an event (the outbox reconciler) is harmless. Job functions are named by
 import path: the core never imports ``workers``.
 """
@@ -18,6 +19,7 @@ MATCH = "workers.matching.match_ask"
 EXPIRE = "workers.asks.expire_ask"
 AUTO_CONFIRM = "workers.asks.auto_confirm"
 PLAN_REMINDERS = "workers.reminders.plan"
+REINSTATE = "workers.moderation.reinstate"
 AUTO_CONFIRM_AFTER = timedelta(days=7)
 
 
@@ -25,7 +27,7 @@ def match_id(ask_id: int, round_: int, wave: int) -> str:
     return f"match-{ask_id}-{round_}-{wave}"
 
 
-def build(jobs: JobQueue, settings) -> dict:
+def build(jobs: JobQueue, settings, push=None) -> dict:
     def posted(e: events.AskPosted):
         jobs.enqueue(MATCH, e.ask_id, 0, 1, job_id=match_id(e.ask_id, 0, 1), queue="matching")
         if e.expires_at:
@@ -56,7 +58,26 @@ def build(jobs: JobQueue, settings) -> dict:
             jobs.enqueue(PLAN_REMINDERS, e.ask_id, e.status, e.at,
                          job_id=f"plan-{e.ask_id}-{e.status}-{e.round}", queue="reminders")
 
+    def notified(e: events.NotificationStored):
+        if push is not None and e.payload is not None:
+            push.push(e.member_id, e.kind, e.payload)
+
+    def token_revoked(e: events.TokenRevoked):
+        if push is not None:
+            push.drop(token_id=e.token_id)
+
+    def member_suspended(e: events.MemberSuspended):
+        if push is not None:
+            push.drop(member_id=e.member_id)
+        if e.until:
+            until = datetime.fromisoformat(e.until)
+            jobs.enqueue_at(until, REINSTATE, e.member_id, queue="housekeeping",
+                            job_id=f"reinstate-{e.member_id}-{int(until.timestamp())}")
+
     return {
+        events.MemberSuspended: [member_suspended],
+        events.NotificationStored: [notified],
+        events.TokenRevoked: [token_revoked],
         events.AskPosted: [posted],
         events.AskReopened: [reopened],
         events.WaveSent: [wave_sent],

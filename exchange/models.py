@@ -6,12 +6,14 @@ from exchange.db import Base
 from exchange.ledger.models import Entry, MemberTotals, Transfer
 from exchange.matching.models import HelperStats, MatchWave, Offer
 from exchange.members.models import ApiToken, AvailabilitySlot, Block, Member, MemberSkill
+from exchange.moderation.models import AuditEntry, Flag, SuspensionHide
 from exchange.notifications.models import Notification
 from exchange.outbox.models import OutboxMessage
 from exchange.reminders.models import SentReminder
 
 __all__ = [
-    "ApiToken", "Ask", "AskSkip", "AskTag", "AvailabilitySlot", "Base", "Block", "Entry",
-    "HelperStats", "MatchWave", "Member", "MemberSkill", "MemberTotals", "Message",
-    "Notification", "Offer", "OutboxMessage", "SentReminder", "Thanks", "Transfer",
+    "ApiToken", "Ask", "AskSkip", "AskTag", "AuditEntry", "AvailabilitySlot", "Base", "Block",
+    "Entry", "Flag", "HelperStats", "MatchWave", "Member", "MemberSkill", "MemberTotals",
+    "Message", "Notification", "Offer", "OutboxMessage", "SentReminder", "SuspensionHide",
+    "Thanks", "Transfer",
 ]

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from exchange.asks.models import Ask
 from exchange.ledger.models import MemberTotals, Transfer
+from exchange.matching.models import Offer
 from exchange.members.models import Member
 
 
@@ -42,6 +43,11 @@ def _median_to_match(session, sample: int = 1000) -> float | None:
     return median(waits) if waits else None
 
 
-def _median_first_offer(session) -> float | None:
-    # Offers are recorded by matching (a later feature); until then there is nothing to measure.
-    return None
+def _median_first_offer(session, sample: int = 1000) -> float | None:
+    first = (select(Offer.ask_id, func.min(Offer.offered_at).label("first"))
+             .group_by(Offer.ask_id).subquery())
+    rows = session.execute(select(Ask.created_at, first.c.first)
+                           .join(first, first.c.ask_id == Ask.id)
+                           .order_by(Ask.id.desc()).limit(sample)).all()
+    waits = [(offered - created).total_seconds() for created, offered in rows]
+    return median(waits) if waits else None

@@ -78,6 +78,8 @@ def _empty_tables(request):
     # DELETE, child tables first: on these small tables it is ~30x cheaper than TRUNCATE on
     # PostgreSQL. Ids keep counting up across tests; no test relies on them.
     with database.engine.begin() as conn:
+        if database.dialect == "postgresql":  # the audit_log trigger's test-only escape hatch
+            conn.execute(text("SET LOCAL exchange.allow_audit_purge = 'on'"))
         for name in tables:
             conn.execute(text(f"DELETE FROM {name}"))
 

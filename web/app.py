@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from exchange.adapters.bootstrap import dispatcher_for
 from exchange.config import Settings
@@ -12,6 +13,7 @@ from exchange.db import Database
 from exchange.dispatch import Dispatcher
 from web import auth
 from web.json_guard import check_json_body
+from web.limits import init_limits
 from web.state import AppState, close_uow
 
 
@@ -38,11 +40,20 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     auth.csrf.init_app(app)
     app.before_request(auth.load_caller)
     app.before_request(check_json_body)
+    init_limits(app, settings)  # after load_caller: member limits are keyed by g.member
+    if settings.trusted_proxies:
+        # Behind N proxies the client address is in X-Forwarded-For; without this every
+        # request would share the proxy's address and its per-address limits.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=0)
     app.teardown_request(close_uow)
     from web.api import init_api
     from web.pages import pages
     init_api(app)
     app.register_blueprint(pages)
+    from web.realtime import init_realtime
+    init_realtime(app, settings)
+    from web.admin_rq import mount_rq_dashboard
+    mount_rq_dashboard(app, settings)
     from web.cli import register_commands
     register_commands(app.cli)  # so ``flask --app web demo`` etc. work as ``exchange demo`` does
     return app

@@ -42,7 +42,7 @@ def _from_bearer(header: str) -> None:
 def _from_cookie() -> None:
     member = members.get_member(uow().session, session["member_id"])
     if member is None or member.status in ("deleted", "banned") \
-            or session.get("pw") != _fingerprint(member):
+            or session.get("pw") != fingerprint(member):
         session.clear()
         return
     g.member, g.via = member, "cookie"
@@ -50,7 +50,7 @@ def _from_cookie() -> None:
         csrf.protect()
 
 
-def _fingerprint(member) -> str:
+def fingerprint(member) -> str:
     """Changes when the password does, so a password change signs out other browsers."""
     return hashlib.sha256((member.password_hash or "").encode()).hexdigest()[:16]
 
@@ -64,7 +64,7 @@ def current_member():
 def start_session(member) -> None:
     session.clear()
     session["member_id"] = member.id
-    session["pw"] = _fingerprint(member)
+    session["pw"] = fingerprint(member)
     session["at"] = utcnow().isoformat()
     session.permanent = True
 

@@ -1,15 +1,18 @@
 """The periodic sweep (every minute, from ``exchange worker``): the safety net under the
 scheduled jobs. Re-sends outbox rows still pending (Redis was away), expires open asks whose
-time passed, auto-confirms week-old deliveries, and sends the "try a small ask" nudges."""
+time passed, auto-confirms week-old deliveries, reinstates members whose suspension is over,
+and sends the "try a small ask" nudges."""
 
 from __future__ import annotations
 
 import logging
 
 from exchange.asks.service import overdue_ask_ids
+from exchange.moderation.sanctions import overdue_suspension_ids
 from exchange.outbox import service as outbox_service
 from exchange.reminders.occasions import nudge_generous_members
 from workers.asks import auto_confirm, expire_ask
+from workers.moderation import reinstate
 from workers.runtime import runtime
 
 log = logging.getLogger(__name__)
@@ -25,6 +28,8 @@ def sweep() -> dict:
     done = {"relayed": reconcile(), "expired": 0, "auto_confirmed": 0, "nudged": 0}
     with rt.unit_of_work() as uow:
         to_expire, to_confirm = overdue_ask_ids(uow.session)
+        to_reinstate = overdue_suspension_ids(uow.session)
+    done["reinstated"] = sum(reinstate(m) for m in to_reinstate)
     done["expired"] = sum(expire_ask(a) == "expired" for a in to_expire)
     done["auto_confirmed"] = sum(auto_confirm(a) == "confirmed" for a in to_confirm)
     with rt.unit_of_work() as uow:

@@ -11,7 +11,16 @@ def dispatcher_for(settings: Settings, connection=None) -> Dispatcher:
     (the worker's reconciler sends them once a Redis-backed worker runs)."""
     if not settings.redis_url and connection is None:
         return Dispatcher()
+    from exchange.adapters.push import RedisPushPublisher
     from exchange.adapters.rq_jobs import RQJobQueue, connect
     from exchange.handlers import build
-    jobs = RQJobQueue(connection or connect(settings.redis_url))
-    return Dispatcher(build(jobs, settings))
+    connection = connection or connect(settings.redis_url)
+    jobs = RQJobQueue(connection)
+    url = settings.redis_url or _url_of(connection)
+    push = RedisPushPublisher(url, connection, prefix=settings.push_channel)
+    return Dispatcher(build(jobs, settings, push=push))
+
+
+def _url_of(connection) -> str:
+    kw = connection.connection_pool.connection_kwargs
+    return f"redis://{kw.get('host', '127.0.0.1')}:{kw.get('port', 6379)}/{kw.get('db', 0)}"

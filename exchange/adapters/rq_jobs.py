@@ -7,7 +7,7 @@ are at-least-once anyway (a worker can die mid-job), so each job guards itself a
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from redis import Redis
 from rq import Queue, Retry
@@ -50,6 +50,10 @@ class RQJobQueue:
 
     def enqueue_at(self, when: datetime, func: str, *args, job_id: str,
                    queue: str = "reminders") -> None:
+        # RQ keeps the due time in whole seconds, truncated: round up, or the job can run
+        # just before its moment and its own guard (not due yet) makes it a no-op.
+        if when.microsecond:
+            when = when.replace(microsecond=0) + timedelta(seconds=1)
         try:
             self._queues[queue].enqueue_at(when, func, *args, **self._options(job_id))
         except DuplicateJobError:

@@ -244,12 +244,17 @@ def confirm_ask(uow, *, actor: Member | None, ask_id: int, minutes: int | None =
     return ask
 
 
+EXPIRED_MESSAGE = ("The time for this ask has passed, so we've closed it for you. If you "
+                   "could still use a hand, you're very welcome to post it again — often it's "
+                   "just a matter of timing.")
+
+
 def expire_ask(uow, *, ask_id: int) -> Ask | None:
     ask = get_ask(uow.session, ask_id)
     if ask is None or ask.status != "open":
         return ask
     if _apply(uow, ask, "expire", closed_at=utcnow()):
-        _notify_ask(uow, ask.author_id, "ask.expired", ask)
+        _notify_ask(uow, ask.author_id, "ask.expired", ask, message=EXPIRED_MESSAGE)
     return ask
 
 

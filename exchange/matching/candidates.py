@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import and_, exists, func, literal, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from exchange.asks.models import Ask, AskSkip
@@ -45,10 +45,17 @@ def _window_fits(ask, now):
     return or_(~has_slots, fits)
 
 
-def _conditions(ask, now) -> list:
-    busy = aliased(Ask)
-    load = (select(func.count()).select_from(busy)
-            .where(busy.helper_id == Member.id, busy.status.in_(IN_PROGRESS)).scalar_subquery())
+def _full_helpers():
+    """Members helping with as many asks as their capacity allows: a small set PostgreSQL
+    builds once and hashes, instead of counting every candidate's asks one by one."""
+    busy, helper = aliased(Ask), aliased(Member)
+    return (select(busy.helper_id).join(helper, helper.id == busy.helper_id)
+            .where(busy.status.in_(IN_PROGRESS))
+            .group_by(busy.helper_id, helper.capacity)
+            .having(func.count() >= helper.capacity))
+
+
+def _conditions(ask, now, *, tags: bool = True) -> list:
     author = ask.author_id
     blocked = or_(and_(Block.blocker_id == Member.id, Block.blocked_id == author),
                   and_(Block.blocker_id == author, Block.blocked_id == Member.id))
@@ -57,9 +64,9 @@ def _conditions(ask, now) -> list:
         ~exists().where(blocked),
         ~exists().where(Offer.ask_id == ask.id, Offer.member_id == Member.id),
         ~exists().where(AskSkip.ask_id == ask.id, AskSkip.member_id == Member.id),
-        load < Member.capacity,
+        Member.id.not_in(_full_helpers()),
     ]
-    if ask.tags:
+    if ask.tags and tags:
         conds.append(exists().where(MemberSkill.member_id == Member.id,
                                     MemberSkill.tag.in_(ask.tags)))
     window = _window_fits(ask, now)
@@ -71,17 +78,22 @@ def _conditions(ask, now) -> list:
 
 
 def pool_query(ask, now, limit: int = POOL):
+    query = (select(Member, HelperStats, MemberTotals.last_received_at)
+             .outerjoin(HelperStats, HelperStats.member_id == Member.id)
+             .outerjoin(MemberTotals, MemberTotals.member_id == Member.id))
+    order = []
     if ask.tags:
-        overlap = (select(func.count()).select_from(MemberSkill)
-                   .where(MemberSkill.member_id == Member.id, MemberSkill.tag.in_(ask.tags))
-                   .scalar_subquery())
-    else:
-        overlap = literal(0)
-    return (select(Member, HelperStats, MemberTotals.last_received_at)
-            .outerjoin(HelperStats, HelperStats.member_id == Member.id)
-            .outerjoin(MemberTotals, MemberTotals.member_id == Member.id)
-            .where(*_conditions(ask, now))
-            .order_by(overlap.desc(), HelperStats.last_offered_at.asc().nulls_first(), Member.id)
+        # Shared tags counted once per member, then joined: the join is also the skills
+        # filter, so nothing is counted twice and the sort reads a column, not a subquery.
+        tagged = (select(MemberSkill.member_id, func.count().label("overlap"))
+                  .where(MemberSkill.tag.in_(ask.tags)).group_by(MemberSkill.member_id)
+                  .subquery())
+        query = query.join(tagged, tagged.c.member_id == Member.id)
+        order.append(tagged.c.overlap.desc())
+    # No constant term for an untagged ask: rendered literally, "ORDER BY 0" is a column
+    # position to PostgreSQL and fails (as in an EXPLAIN of the compiled query).
+    return (query.where(*_conditions(ask, now, tags=False))
+            .order_by(*order, HelperStats.last_offered_at.asc().nulls_first(), Member.id)
             .limit(limit))
 
 

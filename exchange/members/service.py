@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from exchange.clock import utcnow
 from exchange.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from exchange.events import TokenRevoked
 from exchange.members import passwords
 from exchange.members.models import ApiToken, AvailabilitySlot, Block, Member, MemberSkill
 from exchange.members.timeutil import slot_to_utc
@@ -53,12 +54,15 @@ def is_blocked_between(session, a: int, b: int) -> bool:
 
 
 def access_member(session, *, actor: Member, handle: str) -> Member:
-    """A member the actor may see: absent, deleted, banned or blocked either way → NotFound."""
+    """A member the actor may see: absent, deleted, banned, blocked either way, or hidden by
+    moderation (except to themselves and moderators) → NotFound."""
     member = get_by_handle(session, handle)
     if member is None or member.status in ("deleted", "banned"):
         raise NotFound("No member with that handle.")
     if member.id != actor.id and is_blocked_between(session, actor.id, member.id):
         raise NotFound("No member with that handle.")
+    if member.hidden and member.id != actor.id and not actor.is_moderator:
+        raise NotFound("No member with that handle.")  # hidden pending moderation review
     return member
 
 
@@ -120,6 +124,7 @@ def revoke_token(uow, *, actor: Member, token_id: int) -> None:
         raise NotFound("No such token.")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        uow.emit(TokenRevoked(token_id=token.id, member_id=actor.id))
     uow.flush()
 
 
@@ -140,6 +145,9 @@ def update_profile(uow, *, actor: Member, changes: dict) -> Member:
     for name in SIMPLE_FIELDS:
         if name in changes:
             setattr(actor, name, changes[name].strip() if name == "display_name" else changes[name])
+    if isinstance(changes.get("area"), str):
+        # Matching compares it with the ask's stripped area: " Leeds " must still be Leeds.
+        actor.area = changes["area"].strip() or None
     if "skills" in changes:
         actor.skills = [MemberSkill(tag=t) for t in changes["skills"]]
     if "availability" in changes:

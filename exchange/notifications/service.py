@@ -20,7 +20,8 @@ def notify(uow, *, member_id: int, kind: str, data: dict) -> Notification:
     row = Notification(member_id=member_id, kind=kind, data=data, created_at=utcnow())
     uow.session.add(row)
     uow.flush()
-    uow.emit(NotificationStored(notification_id=row.id, member_id=member_id, kind=kind))
+    uow.emit(NotificationStored(notification_id=row.id, member_id=member_id, kind=kind,
+                                payload=as_payload(row)))
     return row
 
 

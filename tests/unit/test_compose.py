@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "docker-compose.yml"
 APP_SERVICES = ("web", "worker", "migrate")
 REQUIRED_ENV = ("EXCHANGE_ENV", "EXCHANGE_DATABASE_URL", "EXCHANGE_REDIS_URL",
                 "EXCHANGE_SECRET_KEY")
@@ -98,9 +99,18 @@ def test_the_worker_runs_the_exchange_worker_command(services):
     assert services["worker"]["command"][:2] == ["exchange", "worker"]
 
 
-def test_the_web_serves_on_every_interface_inside_its_container(services):
+def test_the_web_runs_one_threaded_gunicorn_process_per_container(services):
     command = services["web"]["command"]
-    assert command[:2] == ["exchange", "serve"] and "0.0.0.0" in command
+    assert command[0] == "gunicorn" and command[-1] == "web.wsgi:app"
+    assert command[command.index("--workers") + 1] == "1"
+    assert command[command.index("--worker-class") + 1] == "gthread"
+    assert "0.0.0.0:8000" in command
+
+
+def test_the_proxy_keeps_each_client_on_one_web_container(services):
+    assert "web" in services["proxy"]["depends_on"]
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "ip_hash" in conf and "Upgrade" in conf
 
 
 def test_the_app_services_build_from_the_dockerfile_in_the_repository(services):

@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from functools import cache
 
+import pytest
 from sqlalchemy import text, update
 
 from exchange.config import Settings
@@ -24,8 +25,9 @@ SPEC_PATH = PREFIX + "/openapi.json"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _ARG = re.compile(r"<(?:([a-zA-Z_]+)(?:\([^)]*\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
 
-# A body each route accepts from the test world's caller. Hostile-input tests mutate one field
-# of it at a time, so a broken value reaches the service rather than stopping at "missing".
+# A body each route accepts from the test world's caller; a callable gets the world's ids
+# (``member_id``: someone else's). Hostile-input tests mutate one field of it at a time, so a
+# broken value reaches the service rather than stopping at "missing".
 VALID_BODIES = {
     "POST /api/v1/auth/register": {"handle": "newcomer", "email": "newcomer@example.org",
                                    "password": PASSWORD, "display_name": "Newcomer"},
@@ -37,7 +39,21 @@ VALID_BODIES = {
     "POST /api/v1/asks/{ask_id}/thanks": {"message": "Thank you, that helped a lot."},
     "POST /api/v1/asks/{ask_id}/messages": {"body": "Does Thursday work for you?"},
     "POST /api/v1/notifications/read": {"up_to": 1},
+    "POST /api/v1/flags": lambda ids: {"target_type": "member", "target_id": ids["member_id"],
+                                       "reason": "spam", "note": "Same link in every ask."},
+    "POST /api/v1/mod/flags/{flag_id}/resolve": {"action": "dismiss", "reason": "Looks fine."},
+    "POST /api/v1/mod/asks/{ask_id}/hide": {"reason": "Off topic."},
+    "POST /api/v1/mod/asks/{ask_id}/restore": {"reason": "Checked, it's fine."},
+    "POST /api/v1/mod/members/{handle}/suspend": {"days": 3, "reason": "Repeated spam."},
+    "POST /api/v1/mod/members/{handle}/reinstate": {"reason": "Served the suspension."},
+    "POST /api/v1/mod/members/{handle}/role": {"role": "moderator", "reason": "Volunteered."},
+    "POST /api/v1/mod/transfers/{transfer_id}/reverse": {"reason": "Logged twice by mistake."},
 }
+
+
+def example_body(route, ids: dict) -> dict | None:
+    body = VALID_BODIES.get(route.key)
+    return body(ids) if callable(body) else body
 
 
 @dataclass(frozen=True)
@@ -129,17 +145,18 @@ def query_params(route: Route, spec: dict | None = None) -> dict[str, dict]:
             .get("parameters", ()) if p["in"] == "query"}
 
 
-def failures_across(routes, check) -> str:
-    """Run ``check(route)`` for every route, collecting each failure rather than stopping at
-    the first. For refusals that write nothing, one world serves every route, which keeps
-    these suites to a few seconds instead of a database reset per route."""
+def on_every_route(routes, check) -> None:
+    """Run ``check(route)`` for every route and fail listing every route that failed, not
+    just the first. For refusals that write nothing one world serves every route, which keeps
+    a sweep to one database reset instead of one per route."""
     failures = []
     for route in routes:
         try:
             check(route)
         except AssertionError as err:
             failures.append(f"{route}: {err}")
-    return "\n".join(failures)
+    if failures:
+        pytest.fail("\n".join(failures), pytrace=False)
 
 
 def row_counts(db) -> dict[str, int]:
@@ -155,14 +172,21 @@ def _count_query(names: tuple[str, ...]):
     return text("SELECT " + ", ".join(f"(SELECT count(*) FROM {n}) AS {n}" for n in names))
 
 
-def module_app(db, database_url: str, tmp_path_factory):
+def module_settings(database_url: str, tmp_path_factory) -> Settings:
+    """Settings for a module-scoped app. Rate limits are off: their counters would carry over
+    between tests, and SQLite hands the next test's members the same ids."""
+    env = {"EXCHANGE_ENV": "test", "EXCHANGE_DATABASE_URL": database_url,
+           "EXCHANGE_INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")),
+           "EXCHANGE_RATE_LIMITS": "off"}
+    return Settings.from_env(env)
+
+
+def module_app(db, settings: Settings):
     """One app for a whole test module: building it per test cost more than the tests here.
     Requests carry bearer tokens and each test gets a fresh test client, so nothing carries
     over between tests but the (emptied) database."""
     from web import create_app
-    env = {"EXCHANGE_ENV": "test", "EXCHANGE_DATABASE_URL": database_url,
-           "EXCHANGE_INSTANCE_DIR": str(tmp_path_factory.mktemp("instance"))}
-    return create_app(Settings.from_env(env), db=db)
+    return create_app(settings, db=db)
 
 
 def set_member(make_uow, member_id: int, **values) -> None:

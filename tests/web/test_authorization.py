@@ -13,10 +13,11 @@ import pytest
 
 from exchange.clock import utcnow
 from tests.web.api_routes import (
-    VALID_BODIES,
     declared_routes,
-    failures_across,
+    example_body,
     module_app,
+    module_settings,
+    on_every_route,
     set_member,
 )
 from tests.web.flow_helpers import hide_ask
@@ -43,7 +44,7 @@ BOGUS_AUTHORIZATION = ("Bearer exk_not-a-real-token", "Bearer ", "Basic YWxpY2U6
 
 @pytest.fixture(scope="module")
 def app(db, database_url, tmp_path_factory):
-    return module_app(db, database_url, tmp_path_factory)
+    return module_app(db, module_settings(database_url, tmp_path_factory))
 
 
 @pytest.fixture
@@ -58,9 +59,10 @@ def open_ask(db, settings, people):
         return seed.ask(people["alice"])
 
 
-def _request(route, values, body=None):
-    url = route.url(**{name: values.get(name, 1) for name, _ in route.params})
-    body = VALID_BODIES.get(route.key) if body is None else body
+def _request(route, ids: dict):
+    """The route's URL and example body, path values taken from ``ids`` by name (else 1)."""
+    url = route.url(**{name: ids.get(name, 1) for name, _ in route.params})
+    body = example_body(route, ids)
     return url, ({"json": body} if body is not None else {})
 
 
@@ -70,15 +72,17 @@ def test_every_allow_listed_route_still_exists():
     assert set(SUSPENDED_MAY) <= {r.key for r in ROUTES}
 
 
-def test_callers_without_a_valid_token_are_asked_to_sign_in(client, db, open_ask):
+def test_callers_without_a_valid_token_are_asked_to_sign_in(client, db, people, open_ask):
+    ids = {"ask_id": open_ask, "handle": "alice", "member_id": people["bob"]["id"]}
+
     def attempt(route):
-        url, body = _request(route, {"ask_id": open_ask, "handle": "alice"})
+        url, body = _request(route, ids)
         for header in (None, *BOGUS_AUTHORIZATION):
             who = {"headers": {"Authorization": header} if header is not None else {}}
             r = Checker(client, db, who)(route.method, url, **body)
             assert r.status_code == 401, f"{header!r:.30}: {r.status_code} {r.get_json()}"
             assert r.get_json()["reason"] == "not_authenticated"
-    assert not failures_across(MEMBER_ROUTES, attempt)
+    on_every_route(MEMBER_ROUTES, attempt)
 
 
 @pytest.mark.parametrize("route", [r for r in ROUTES if r.key in ANONYMOUS_MAY], ids=str)
@@ -192,13 +196,13 @@ def suspension(db, settings, people):
                 "thanks": seed.confirmed(carol, bob)}
         asks["messages"] = asks["confirm"]
         seed.set(carol, status="suspended", suspended_until=utcnow() + timedelta(days=3))
-    return {"carol": carol, "asks": asks}
+    return {"carol": carol, "bob": bob["id"], "asks": asks}
 
 
 def _suspended_request(route, suspension):
     verb = route.path.rsplit("/", 1)[-1]
     ask_id = suspension["asks"].get(verb, suspension["asks"]["cancel"])
-    return _request(route, {"ask_id": ask_id, "handle": "bob"})
+    return _request(route, {"ask_id": ask_id, "handle": "bob", "member_id": suspension["bob"]})
 
 
 def test_a_suspended_member_is_refused_every_write(client, db, suspension):
@@ -208,7 +212,7 @@ def test_a_suspended_member_is_refused_every_write(client, db, suspension):
         assert r.status_code == 403, f"{r.status_code} {r.get_json()}"
         if not route.path.startswith("/api/v1/mod/"):  # moderator routes refuse members anyway
             assert r.get_json()["reason"] == "account_suspended"
-    assert not failures_across(SUSPENDED_WRITES, attempt)
+    on_every_route(SUSPENDED_WRITES, attempt)
 
 
 @pytest.mark.parametrize("route", [r for r in SUSPENDED_WRITES
@@ -220,6 +224,14 @@ def test_the_same_writes_succeed_once_the_suspension_has_ended(
     url, body = _suspended_request(route, suspension)
     r = Checker(client, db, carol)(route.method, url, **body)
     assert r.status_code < 300, f"{route}: {r.status_code} {r.get_json()}"
+
+
+def test_a_suspended_member_without_open_asks_still_cannot_delete_the_account(
+        people, make_uow, refused):
+    bob = people["bob"]
+    set_member(make_uow, bob["id"], status="suspended",
+               suspended_until=utcnow() + timedelta(days=3))
+    assert refused(bob, "DELETE", "/me")["reason"] == "account_suspended"
 
 
 def test_a_suspended_member_can_still_read_their_own_data(api, suspension):

@@ -1,0 +1,151 @@
+"""The audit log: one entry per action, filterable, append-only, hash-chained and verifiable."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+
+import pytest
+from sqlalchemy import select, text
+
+from exchange.moderation import actions, audit, sanctions, service
+from exchange.moderation.models import AuditEntry
+from web.cli import cli
+
+
+def entries(db) -> list[AuditEntry]:
+    with db.session() as s:
+        return list(s.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+
+
+def read(api, who, query=""):
+    r = api.call(who, "GET", f"/mod/audit{query}")
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()["items"]
+
+
+@pytest.fixture
+def run(app, monkeypatch):
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "false")
+    monkeypatch.setenv("FLASK_SKIP_DOTENV", "1")
+    runner = app.test_cli_runner()
+    return lambda *args: runner.invoke(cli, list(args))
+
+
+def test_a_resolution_writes_one_entry_naming_actor_target_and_reason(api, flagged, mod, db):
+    _, ask, flag_id = flagged()
+    api.call(mod, "POST", f"/mod/flags/{flag_id}/resolve", json={"action": "hide",
+                                                                 "reason": "spam link"})
+    [entry] = entries(db)
+    assert (entry.actor_id, entry.action, entry.target_type, entry.target_id, entry.reason) == \
+        (mod["id"], "hide", "ask", ask["id"], "spam link")
+
+
+def test_suspend_and_reinstate_each_write_an_entry(api, mod, db):
+    member = api.member()
+    api.call(mod, "POST", f"/mod/members/{member['handle']}/suspend",
+             json={"days": 2, "reason": "heated"})
+    api.call(mod, "POST", f"/mod/members/{member['handle']}/reinstate", json={"reason": "ok"})
+    assert [(e.action, e.target_id) for e in entries(db)] == \
+        [("suspend", member["id"]), ("reinstate", member["id"])]
+
+
+def test_a_role_change_records_before_and_after(api, admin, db):
+    member = api.member()
+    api.call(admin, "POST", f"/mod/members/{member['handle']}/role", json={"role": "moderator"})
+    assert entries(db)[0].data == {"from": "member", "to": "moderator"}
+
+
+def test_an_automatic_hide_is_recorded_as_the_systems(api, flag, db):
+    ask = api.ask(api.member())
+    for _ in range(3):
+        flag(api.member(), "ask", ask["id"])
+    assert [(e.actor_id, e.action) for e in entries(db)] == [(None, "auto_hide")]
+
+
+def test_the_audit_log_filters_by_actor_and_action(api, mod, promote):
+    other = promote(api.member(), "moderator")
+    ask = api.ask(api.member())
+    api.call(mod, "POST", f"/mod/asks/{ask['id']}/hide")
+    api.call(other, "POST", f"/mod/asks/{ask['id']}/restore")
+    assert [e["action"] for e in read(api, mod, f"?actor={other['handle']}")] == ["restore"]
+    assert [e["actor"]["handle"] for e in read(api, mod, "?action=hide")] == [mod["handle"]]
+
+
+def test_the_audit_log_filters_by_target(api, mod):
+    first, second = api.ask(api.member()), api.ask(api.member())
+    for ask in (first, second):
+        api.call(mod, "POST", f"/mod/asks/{ask['id']}/hide")
+    items = read(api, mod, f"?target_type=ask&target_id={second['id']}")
+    assert [e["target_id"] for e in items] == [second["id"]]
+
+
+def test_the_audit_log_pages_newest_first_with_a_cursor(api, mod):
+    ask = api.ask(api.member())
+    for name in ("hide", "restore", "hide"):
+        api.call(mod, "POST", f"/mod/asks/{ask['id']}/{name}")
+    first = api.call(mod, "GET", "/mod/audit?limit=2").get_json()
+    rest = read(api, mod, f"?limit=2&cursor={first['next_cursor']}")
+    assert [e["action"] for e in first["items"] + rest] == ["hide", "restore", "hide"]
+
+
+def test_each_entry_chains_to_the_one_before(api, mod, db):
+    ask = api.ask(api.member())
+    api.call(mod, "POST", f"/mod/asks/{ask['id']}/hide")
+    api.call(mod, "POST", f"/mod/asks/{ask['id']}/restore")
+    first, second = entries(db)
+    assert (first.prev_hash, second.prev_hash) == (audit.GENESIS, first.hash)
+
+
+def test_verify_passes_on_an_intact_chain(api, mod, run):
+    ask = api.ask(api.member())
+    api.call(mod, "POST", f"/mod/asks/{ask['id']}/hide")
+    api.call(mod, "POST", f"/mod/asks/{ask['id']}/restore")
+    result = run("audit", "verify")
+    assert (result.exit_code, result.output.startswith("OK")) == (0, True)
+
+
+def test_verify_names_a_row_altered_behind_the_apps_back(api, mod, run, db):
+    ask = api.ask(api.member())
+    for name in ("hide", "restore", "hide"):
+        api.call(mod, "POST", f"/mod/asks/{ask['id']}/{name}")
+    middle = entries(db)[1].id
+    with db.engine.begin() as conn:
+        if db.dialect == "postgresql":
+            conn.execute(text("SET LOCAL exchange.allow_audit_purge = 'on'"))
+        conn.execute(text("UPDATE audit_log SET reason = 'nothing to see' WHERE id = :id"),
+                     {"id": middle})
+    result = run("audit", "verify")
+    assert result.exit_code == 1
+    assert f"entry {middle}" in result.output
+
+
+def _touches_audit_rows(module) -> list[str]:
+    """Calls in a module's source that could change audit rows (update/delete statements)."""
+    tree = ast.parse(inspect.getsource(module))
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return sorted(names & {"update", "delete"}) if "AuditEntry" in names else []
+
+
+def test_no_moderation_module_that_knows_audit_rows_updates_or_deletes(db):
+    offenders = {m.__name__: _touches_audit_rows(m) for m in (audit, actions, sanctions, service)}
+    assert all(found == [] for found in offenders.values()), offenders
+
+
+def _audit_routes_methods(app) -> set[str]:
+    return {m for rule in app.url_map.iter_rules() if "audit" in rule.rule
+            for m in rule.methods} - {"HEAD", "OPTIONS"}
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_log SET reason = 'rewritten'",
+                                       "DELETE FROM audit_log"])
+def test_audit_rows_cannot_be_changed_behind_the_log(api, mod, db, app, statement):
+    ask = api.ask(api.member())
+    api.call(mod, "POST", f"/mod/asks/{ask['id']}/hide", json={"reason": "spam"})
+    if db.dialect == "postgresql":  # the trigger refuses, and the row is untouched
+        with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
+            conn.execute(text(statement))
+        assert [e.reason for e in entries(db)] == ["spam"]
+    else:  # SQLite has no trigger: no route offers anything but reading the log
+        assert _audit_routes_methods(app) == {"GET"}
+        assert api.call(mod, "DELETE", "/mod/audit").status_code == 405

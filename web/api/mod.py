@@ -1,0 +1,143 @@
+"""Moderator routes: the review queue, resolutions, sanctions, ledger corrections, the audit log.
+
+Who may do what is decided in ``exchange.moderation.policy``; members get 403 here, anonymous
+callers 401 (``current_member``).
+"""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from exchange.asks.schemas import AskSchema
+from exchange.moderation import actions, audit, queue, sanctions
+from exchange.moderation.policy import require
+from exchange.moderation.schemas import (
+    AuditPageSchema,
+    AuditQuerySchema,
+    ClaimSchema,
+    MemberStatusSchema,
+    QueueQuerySchema,
+    QueueSchema,
+    ReasonSchema,
+    ReinstateSchema,
+    ResolvedSchema,
+    ResolveSchema,
+    RoleSchema,
+    SuspendSchema,
+    TransferSchema,
+)
+from web.auth import current_member
+from web.state import uow
+
+PREFIX = "/mod"
+blp = Blueprint("mod", __name__, description="Moderation (moderators and admins)")
+ID = "<int(min=1, max=2147483647):{}>"
+HANDLE = "<string(minlength=1, maxlength=40):handle>"
+
+
+def _moderator():
+    actor = current_member()
+    require(actor, "review")
+    return actor
+
+
+@blp.route("/flags", methods=["GET"])
+@blp.arguments(QueueQuerySchema, location="query")
+@blp.response(200, QueueSchema)
+def review_queue(query):
+    return {"items": queue.review_queue(uow().session, actor=_moderator(), **query)}
+
+
+@blp.route(f"/flags/{ID.format('flag_id')}/claim", methods=["POST"])
+@blp.response(200, ClaimSchema)
+def claim(flag_id):
+    unit = uow()
+    actor = _moderator()
+    flag = actions.claim(unit, actor=actor, flag_id=flag_id)
+    unit.commit()
+    return {"flag_id": flag.id, "claimed_by": actor, "claimed_at": flag.claimed_at}
+
+
+@blp.route(f"/flags/{ID.format('flag_id')}/resolve", methods=["POST"])
+@blp.arguments(ResolveSchema)
+@blp.response(200, ResolvedSchema)
+def resolve(data, flag_id):
+    unit = uow()
+    ids = actions.resolve(unit, actor=_moderator(), flag_id=flag_id, **data)
+    unit.commit()
+    return {"resolved": ids, "action": data["action"]}
+
+
+def _ask_visibility(hidden: bool):
+    def view(data, ask_id):
+        unit = uow()
+        ask = actions.set_ask_hidden(unit, actor=_moderator(), ask_id=ask_id, hidden=hidden,
+                                     reason=(data or {}).get("reason", ""))
+        unit.commit()
+        return ask
+    return view
+
+
+for _name, _hidden in (("hide", True), ("restore", False)):
+    blp.route(f"/asks/{ID.format('ask_id')}/{_name}", methods=["POST"], endpoint=f"ask_{_name}")(
+        blp.arguments(ReasonSchema(), required=False)(
+            blp.response(200, AskSchema)(_ask_visibility(_hidden))))
+
+
+@blp.route(f"/members/{HANDLE}/suspend", methods=["POST"])
+@blp.arguments(SuspendSchema)
+@blp.response(200, MemberStatusSchema)
+def suspend(data, handle):
+    unit = uow()
+    member = sanctions.suspend(unit, actor=_moderator(), handle=handle, **data)
+    unit.commit()
+    return member
+
+
+@blp.route(f"/members/{HANDLE}/reinstate", methods=["POST"])
+@blp.arguments(ReinstateSchema)
+@blp.response(200, MemberStatusSchema)
+def reinstate(data, handle):
+    unit = uow()
+    member = sanctions.reinstate(unit, actor=_moderator(), handle=handle, **data)
+    unit.commit()
+    return member
+
+
+@blp.route(f"/members/{HANDLE}/role", methods=["POST"])
+@blp.arguments(RoleSchema)
+@blp.response(200, MemberStatusSchema)
+def role(data, handle):
+    unit = uow()
+    member = sanctions.set_role(unit, actor=_moderator(), handle=handle, **data)
+    unit.commit()
+    return member
+
+
+@blp.route(f"/transfers/{ID.format('transfer_id')}/reverse", methods=["POST"])
+@blp.arguments(ReinstateSchema)
+@blp.response(201, TransferSchema)
+def reverse(data, transfer_id):
+    unit = uow()
+    reversal = sanctions.reverse_transfer(unit, actor=_moderator(), transfer_id=transfer_id,
+                                          **data)
+    unit.commit()
+    return reversal
+
+
+@blp.route("/audit", methods=["GET"])
+@blp.arguments(AuditQuerySchema, location="query")
+@blp.response(200, AuditPageSchema)
+def audit_log(query):
+    session = uow().session
+    actor_handle = query.pop("actor", None)
+    rows, nxt = audit.read(session, actor=_moderator(), actor_handle=actor_handle, **query)
+    return {"items": [_entry(session, r) for r in rows], "next_cursor": nxt}
+
+
+def _entry(session, row) -> dict:
+    from exchange.members.service import get_member
+    actor = get_member(session, row.actor_id) if row.actor_id else None
+    return {"id": row.id, "actor": actor, "action": row.action, "target_type": row.target_type,
+            "target_id": row.target_id, "reason": row.reason, "data": row.data,
+            "created_at": row.created_at, "hash": row.hash}

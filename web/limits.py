@@ -1,0 +1,169 @@
+"""Per-time-window rate limits (CONTRACT §11) with Flask-Limiter.
+
+One table, ``RULES``, says what is limited: (method, route) → a limit, a tighter one for new
+members, whose counter (member, address or account) and which responses count. Adding a
+limit is one line. A rule whose route does not exist simply never matches.
+
+Counters live in Redis when ``settings.redis_url`` is set, so every web process shares them;
+otherwise in this process's memory (tests, a single process). ``EXCHANGE_RATE_LIMITS=off``
+switches all of this off. The asks-per-day limit and the open-asks cap are not here: they are
+counted from the database in ``exchange.asks.service``.
+
+Failed sign-ins are counted only when a sign-in fails (401), and only within a moving window:
+once old failures age out, the right password works again — nobody is ever locked out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+from flask import Flask, g, request
+from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
+
+from exchange.config import Settings
+from exchange.errors import RateLimited
+from web import errors
+from web.state import uow
+
+API = "/api/v1"
+SIGN_IN = (f"{API}/auth/tokens", f"{API}/auth/login")
+
+
+# --- whose counter -------------------------------------------------------------------------------
+
+def per_address() -> str:
+    return f"addr:{request.remote_addr or 'unknown'}"
+
+
+def per_member() -> str:
+    member = g.get("member")
+    return f"member:{member.id}" if member is not None else per_address()
+
+
+def per_account() -> str:
+    """The account a sign-in names: by member id when it exists, so switching between handle
+    and email does not buy more tries; otherwise by the (hashed, possibly huge) login."""
+    body = request.get_json(silent=True)
+    login = body.get("login") if isinstance(body, dict) else None
+    if not isinstance(login, str) or not login.strip():
+        return per_address()
+    from exchange.members.service import get_by_login
+    member = get_by_login(uow().session, login)
+    if member is not None:
+        return f"account:{member.id}"
+    return "login:" + hashlib.sha256(login.strip().lower().encode()).hexdigest()[:32]
+
+
+# --- which responses count -----------------------------------------------------------------------
+
+def failed_sign_in(response) -> bool:
+    return response.status_code == 401
+
+
+def created(response) -> bool:
+    return response.status_code == 201
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    method: str
+    routes: tuple[str, ...]
+    limit: str
+    key: Callable[[], str]
+    message: str
+    new_member_limit: str | None = None
+    counts: Callable | None = None  # None: every request counts; else only matching responses
+
+    def matches(self) -> bool:
+        rule = request.url_rule
+        return (request.method == self.method and rule is not None
+                and _plain(rule.rule) in self.routes)
+
+    def current_limit(self) -> str:
+        if self.new_member_limit and self.matches() and _caller_is_new():
+            return self.new_member_limit
+        return self.limit
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("accepts", "POST", (f"{API}/asks/<ask_id>/accept",), "30 per hour", per_member,
+         "Thank you for offering so much help! You've reached this hour's limit on "
+         "accepting asks.", new_member_limit="10 per hour"),
+    Rule("messages", "POST", (f"{API}/asks/<ask_id>/messages",), "20 per minute", per_member,
+         "That's a lot of messages in a minute — take a breath before the next one.",
+         new_member_limit="10 per minute"),
+    Rule("flags", "POST", (f"{API}/flags",), "20 per day", per_member,
+         "Thank you for looking out for others. You've reached today's limit on flags.",
+         new_member_limit="5 per day"),
+    Rule("sign-in-account", "POST", SIGN_IN, "5 per 30 minutes", per_account,
+         "Several sign-ins for this account didn't match, so we're pausing them for a "
+         "little while to keep it safe.", counts=failed_sign_in),
+    Rule("sign-in-address", "POST", SIGN_IN, "25 per 5 minutes", per_address,
+         "Quite a few sign-ins from here didn't match, so we're pausing them for a moment.",
+         counts=failed_sign_in),
+    Rule("registrations", "POST", (f"{API}/auth/register",), "20 per hour", per_address,
+         "Lots of accounts have been made from here in the last hour.", counts=created),
+)
+
+
+@cache
+def _plain(route: str) -> str:
+    """``/asks/<int(min=1, max=2147483647):ask_id>/accept`` → ``/asks/<ask_id>/accept``."""
+    return re.sub(r"<(?:[^<>]*:)?(\w+)>", r"<\1>", route)
+
+
+def _caller_is_new() -> bool:
+    member = g.get("member")
+    if member is None:
+        return False
+    if "rate_new_member" not in g:
+        from exchange.asks.service import is_new_member
+        g.rate_new_member = is_new_member(uow().session, member)
+    return g.rate_new_member
+
+
+def _application_limit(rule: Rule) -> ApplicationLimit:
+    # A changed limit string is a different counter: a member who stops being new starts
+    # afresh under the regular limit, which only ever loosens things.
+    return ApplicationLimit(
+        rule.current_limit, key_function=rule.key, scope=rule.name,
+        exempt_when=lambda: not rule.matches(), deduct_when=rule.counts,
+        error_message=rule.message)
+
+
+def init_limits(app: Flask, settings: Settings) -> Limiter:
+    """Call after the caller is loaded (``auth.load_caller``): member keys read ``g.member``."""
+    storage = settings.redis_url or "memory://"
+    limiter = Limiter(
+        per_address, application_limits=[_application_limit(r) for r in RULES],
+        storage_uri=storage, strategy="moving-window", key_prefix="exchange-limits",
+        enabled=settings.rate_limits, headers_enabled=False,
+        # Redis down: let requests through (logged) rather than take the whole site down.
+        swallow_errors=not storage.startswith("memory"))
+    limiter.init_app(app)
+    app.extensions["exchange_limiter"] = limiter
+    app.register_error_handler(RateLimitExceeded, lambda err: _too_many(limiter, err))
+    return limiter
+
+
+def _too_many(limiter: Limiter, err: RateLimitExceeded):
+    current = limiter.current_limit
+    wait = max(current.reset_at - int(time.time()), 1) if current is not None else 60
+    message = f"{err.description} Please try again {_in_about(wait)}."
+    return errors.domain_error(RateLimited(message, retry_after=wait))
+
+
+def _in_about(seconds: int) -> str:
+    if seconds < 60:
+        return "in a few seconds" if seconds < 10 else f"in about {seconds} seconds"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return "in about a minute" if minutes == 1 else f"in about {minutes} minutes"
+    hours = round(minutes / 60)
+    return "in about an hour" if hours == 1 else f"in about {hours} hours"

@@ -1,0 +1,170 @@
+"""Socket.IO: connect, authenticate, join the server-chosen rooms, replay, drop. Push only.
+
+A client connects with ``auth={"token": <api token>, "since": <last notification id>}`` or
+with the browser's session cookie. Anonymous, bogus, banned or suspended connections are
+refused; a browser from a foreign origin is refused by Socket.IO's same-origin check. The
+server joins the socket to ``member:<id>`` (and ``moderators``); clients never name rooms and
+there are no client→server events. On connect the member's stored notifications with
+``id > since`` are replayed, oldest first; a push that lands while the replay runs may arrive
+twice, so clients keep the highest id they have seen (ids are monotonic) and skip repeats.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+
+from flask import current_app, request, session
+from flask_socketio import SocketIO, join_room
+
+from exchange.adapters.push import MODERATORS_ROOM, channels, member_room
+from exchange.errors import Forbidden
+from exchange.members import service as members
+from exchange.notifications import service as notes
+from web.auth import fingerprint
+
+log = logging.getLogger(__name__)
+ASYNC_MODE = "threading"
+MAX_REPLAY = 500
+
+
+class Sockets:
+    """This process's sockets: sid → (member id, token id), and the background loops."""
+
+    def __init__(self, sio: SocketIO, app, presence=None, redis_url: str | None = None,
+                 control: str = "exchange-control"):
+        self.sio, self.app, self.presence, self.redis_url = sio, app, presence, redis_url
+        self.control = control
+        self.local: dict[str, tuple[int, int | None]] = {}
+        self.lock = threading.Lock()
+        self._started = False
+
+    def add(self, sid: str, member_id: int, token_id: int | None) -> None:
+        with self.lock:
+            self.local[sid] = (member_id, token_id)
+            start, self._started = not self._started, True
+        if self.presence is not None:
+            self.presence.connected(member_id, sid)
+        if start and self.redis_url:
+            self.sio.start_background_task(self._listen_for_drops)
+            self.sio.start_background_task(self._heartbeat)
+
+    def remove(self, sid: str) -> None:
+        with self.lock:
+            found = self.local.pop(sid, None)
+        if found and self.presence is not None:
+            self.presence.disconnected(found[0], sid)
+
+    def matching(self, member_id=None, token_id=None) -> list[str]:
+        with self.lock:
+            return [sid for sid, (m, t) in self.local.items()
+                    if (member_id is not None and m == member_id)
+                    or (token_id is not None and t == token_id)]
+
+    def _listen_for_drops(self) -> None:
+        import redis
+        while True:
+            # Its own connection without a read timeout: a quiet channel is the normal case.
+            pubsub = redis.Redis.from_url(self.redis_url).pubsub(ignore_subscribe_messages=True)
+            try:
+                pubsub.subscribe(self.control)
+                for message in pubsub.listen():
+                    self._drop(message)
+            except redis.RedisError:
+                # A lost connection (Redis restarted) must not end drops for the rest of this
+                # process's life; what was published meanwhile is lost, as with any pub/sub.
+                log.warning("control channel lost; subscribing again")
+                time.sleep(1)
+            finally:
+                pubsub.close()  # or redis-py's own reconnect leaves a subscriber nobody reads
+
+    def _drop(self, message) -> None:
+        try:
+            body = json.loads(message["data"])
+            for sid in self.matching(body.get("member_id"), body.get("token_id")):
+                self.sio.server.disconnect(sid, namespace="/")
+        except Exception:  # noqa: BLE001 - one bad message must not stop the listener
+            log.exception("could not handle a control message")
+
+    def _heartbeat(self) -> None:
+        from exchange.adapters.presence import HEARTBEAT
+        while True:
+            time.sleep(HEARTBEAT)
+            with self.lock:
+                sockets = [(m, sid) for sid, (m, _) in self.local.items()]
+            try:
+                self.presence.refresh(sockets)
+            except Exception:  # noqa: BLE001
+                log.exception("presence heartbeat failed")
+
+
+def _caller(db, auth):
+    """(member, token id) from the auth token or the session cookie, or (None, None)."""
+    with db.session() as s:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if isinstance(token, str) and token:
+            found = members.member_for_token(s, token)
+            return (found[0], found[1].id) if found else (None, None)
+        member_id = session.get("member_id")
+        member = members.get_member(s, member_id) if isinstance(member_id, int) else None
+        if member is None or session.get("pw") != fingerprint(member):
+            return None, None
+        return member, None
+
+
+def _since(auth) -> int:
+    value = auth.get("since", 0) if isinstance(auth, dict) else 0
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _replay(sio: SocketIO, db, sid: str, member_id: int, since: int) -> None:
+    deadline = time.monotonic() + 5
+    while not sio.server.manager.is_connected(sid, "/") and time.monotonic() < deadline:
+        time.sleep(0.005)  # the CONNECT packet goes out only after the handler returns
+    with db.session() as s:
+        rows = notes.list_after(s, member_id=member_id, after=since, limit=MAX_REPLAY)
+        payloads = [notes.as_payload(r) for r in rows]
+    for payload in payloads:
+        sio.emit(payload["kind"], payload, to=sid)
+
+
+def register(sio: SocketIO, sockets: Sockets) -> None:
+    @sio.on("connect")
+    def connect(auth=None):
+        st = current_app.extensions["exchange"]
+        member, token_id = _caller(st.db, auth)
+        if member is None:
+            raise ConnectionRefusedError("Please sign in first.")
+        try:
+            members.require_active(member)
+        except Forbidden as err:
+            raise ConnectionRefusedError(err.code) from None
+        join_room(member_room(member.id))
+        if member.is_moderator:
+            join_room(MODERATORS_ROOM)
+        sockets.add(request.sid, member.id, token_id)
+        sio.start_background_task(_replay, sio, st.db, request.sid, member.id, _since(auth))
+
+    @sio.on("disconnect")
+    def disconnect(*_args):
+        sockets.remove(request.sid)
+
+
+def init_realtime(app, settings) -> SocketIO:
+    """The Socket.IO server on ``app``, sharing rooms through Redis when it is configured."""
+    options = dict(async_mode=ASYNC_MODE, logger=False, engineio_logger=False)
+    presence = None
+    channel, control = channels(settings.push_channel)
+    if settings.redis_url:
+        from exchange.adapters.presence import RedisPresence
+        from exchange.adapters.rq_jobs import connect
+        options.update(message_queue=settings.redis_url, channel=channel)
+        presence = RedisPresence(connect(settings.redis_url))
+    sio = SocketIO(app, **options)
+    sockets = Sockets(sio, app, presence=presence, redis_url=settings.redis_url, control=control)
+    register(sio, sockets)
+    app.extensions["socketio"] = sio
+    app.extensions["sockets"] = sockets
+    return sio
