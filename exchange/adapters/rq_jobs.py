@@ -17,7 +17,7 @@ from rq.serializers import JSONSerializer
 
 QUEUES = ("matching", "reminders", "housekeeping")
 RETRY = dict(max=4, interval=[2, 10, 60, 300])
-JOB_TIMEOUT = 120
+JOB_TIMEOUT = 30  # our jobs take milliseconds; a short timeout keeps abandoned-job recovery fast
 RESULT_TTL = 3600
 
 
