@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import redis
@@ -83,13 +84,18 @@ class Swarm:
     def __init__(self, url: str, tokens: list[str]):
         self.first: dict[int, float] = {}
         self.lock = threading.Lock()
-        self.clients = []
-        for token in tokens:
-            client = socketio.Client(reconnection=False)
-            client.on("ask.offered", self._offered)
-            client.connect(url, auth={"token": token, "since": 2**31 - 1}, wait_timeout=20,
-                           transports=["websocket"])
-            self.clients.append(client)
+        self.clients = [self._client() for _ in tokens]
+        # Connect in parallel: one by one, each handshake waits on the last and N=200 takes
+        # minutes.
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            list(pool.map(lambda pair: pair[0].connect(
+                url, auth={"token": pair[1], "since": 2**31 - 1}, wait_timeout=30,
+                transports=["websocket"]), zip(self.clients, tokens, strict=True)))
+
+    def _client(self):
+        client = socketio.Client(reconnection=False)
+        client.on("ask.offered", self._offered)
+        return client
 
     def _offered(self, payload):
         now = time.perf_counter()
@@ -97,8 +103,8 @@ class Swarm:
             self.first.setdefault(payload["data"]["ask"]["id"], now)
 
     def close(self):
-        for client in self.clients:
-            client.disconnect()
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            list(pool.map(lambda client: client.disconnect(), self.clients))
 
 
 def run(database_url: str, redis_url: str, helpers: int = 200, asks: int = 50) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -23,11 +24,17 @@ class CommunitySchema(Schema):
     open_asks = fields.Integer()
     median_seconds_to_first_offer = fields.Float(allow_none=True)
     median_seconds_to_match = fields.Float(allow_none=True)
+    online_now = fields.Integer(metadata={
+        "description": "moderators only: members connected right now (Socket.IO presence)"})
 
 
 @blp.route("/community")
 class Community(MethodView):
     @blp.response(200, CommunitySchema)
     def get(self):
-        current_member()
-        return stats.community(uow().session)
+        member = current_member()
+        view = stats.community(uow().session)
+        presence = current_app.extensions["sockets"].presence
+        if member.is_moderator and presence is not None:
+            view["online_now"] = presence.count()
+        return view
