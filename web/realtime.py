@@ -5,8 +5,8 @@ with the browser's session cookie. Anonymous, bogus, banned or suspended connect
 refused; a browser from a foreign origin is refused by Socket.IO's same-origin check. The
 server joins the socket to ``member:<id>`` (and ``moderators``); clients never name rooms and
 there are no client→server events. On connect the member's stored notifications with
-``id > since`` are replayed, oldest first; a push that lands while the replay runs may arrive
-twice, so clients keep the highest id they have seen (ids are monotonic) and skip repeats.
+``id > since`` are replayed, oldest first, before any live push, and each notification reaches
+the socket once: pushes landing during the replay wait behind it (``web.push_gate``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from exchange.errors import Forbidden
 from exchange.members import service as members
 from exchange.notifications import service as notes
 from web.auth import fingerprint
+from web.push_gate import GatedManager, GatedRedisManager
 
 log = logging.getLogger(__name__)
 ASYNC_MODE = "threading"
@@ -52,6 +53,7 @@ class Sockets:
             self.sio.start_background_task(self._heartbeat)
 
     def remove(self, sid: str) -> None:
+        self.sio.server.manager.forget(sid)
         with self.lock:
             found = self.local.pop(sid, None)
         if found and self.presence is not None:
@@ -123,11 +125,14 @@ def _replay(sio: SocketIO, db, sid: str, member_id: int, since: int) -> None:
     deadline = time.monotonic() + 5
     while not sio.server.manager.is_connected(sid, "/") and time.monotonic() < deadline:
         time.sleep(0.005)  # the CONNECT packet goes out only after the handler returns
-    with db.session() as s:
-        rows = notes.list_after(s, member_id=member_id, after=since, limit=MAX_REPLAY)
-        payloads = [notes.as_payload(r) for r in rows]
-    for payload in payloads:
-        sio.emit(payload["kind"], payload, to=sid)
+    try:
+        with db.session() as s:
+            rows = notes.list_after(s, member_id=member_id, after=since, limit=MAX_REPLAY)
+            payloads = [notes.as_payload(r) for r in rows]
+    except Exception:  # noqa: BLE001 - the gate must open even if the replay cannot be read
+        log.exception("could not read notifications to replay")
+        payloads = []
+    sio.server.manager.release(sid, payloads, lambda event, data: sio.emit(event, data, to=sid))
 
 
 def register(sio: SocketIO, sockets: Sockets) -> None:
@@ -141,6 +146,7 @@ def register(sio: SocketIO, sockets: Sockets) -> None:
             members.require_active(member)
         except Forbidden as err:
             raise ConnectionRefusedError(err.code) from None
+        sio.server.manager.hold(request.sid, member_room(member.id))
         join_room(member_room(member.id))
         if member.is_moderator:
             join_room(MODERATORS_ROOM)
@@ -160,8 +166,10 @@ def init_realtime(app, settings) -> SocketIO:
     if settings.redis_url:
         from exchange.adapters.presence import RedisPresence
         from exchange.adapters.rq_jobs import connect
-        options.update(message_queue=settings.redis_url, channel=channel)
+        options.update(client_manager=GatedRedisManager(settings.redis_url, channel=channel))
         presence = RedisPresence(connect(settings.redis_url))
+    else:
+        options.update(client_manager=GatedManager())
     sio = SocketIO(app, **options)
     sockets = Sockets(sio, app, presence=presence, redis_url=settings.redis_url, control=control)
     register(sio, sockets)

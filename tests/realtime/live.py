@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+import engineio
 import requests
 import socketio
 
@@ -107,11 +108,24 @@ class Listener:
         self.events: list[tuple[str, dict]] = []
         self._lock = threading.Lock()
         self.client = socketio.Client(reconnection=False)
-        self.client.on("*", self._record)
+        self._tap(self.client.eio)
 
-    def _record(self, event, data=None):
-        with self._lock:
-            self.events.append((event, data))
+    def _tap(self, eio) -> None:
+        """Record events in the order they come off the wire. The engine.io client hands each
+        message to its handlers on a thread of its own, so handlers can run out of order; its
+        read loop, which this wraps, sees packets in the order the server sent them."""
+        receive = eio._receive_packet
+
+        def record(pkt):
+            if pkt.packet_type == engineio.packet.MESSAGE and isinstance(pkt.data, str):
+                sio_pkt = socketio.packet.Packet(encoded_packet=pkt.data)
+                if sio_pkt.packet_type == socketio.packet.EVENT:
+                    event, *data = sio_pkt.data
+                    with self._lock:
+                        self.events.append((event, data[0] if data else None))
+            return receive(pkt)
+
+        eio._receive_packet = record
 
     def connect(self, since: int = 0, url: str | None = None, **kwargs) -> Listener:
         auth = {"since": since} if self.token is None else {"token": self.token, "since": since}
@@ -138,8 +152,8 @@ class Listener:
             return [data for event, data in self.events if kind is None or event == kind]
 
     def notes(self, kind: str) -> list[dict]:
-        """Notifications of ``kind``, each once: as CONTRACT §7 tells clients, a push landing
-        while the connect-time replay runs may arrive twice, and clients skip repeated ids."""
+        """Notifications of ``kind``, each once (the server sends each once per socket; clients
+        still keep ids, as CONTRACT §7 tells them, and this is what one would do)."""
         seen: dict[int, dict] = {}
         for payload in self.received(kind):
             seen.setdefault(payload["id"], payload)

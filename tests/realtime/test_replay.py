@@ -3,9 +3,14 @@ the member's notifications after that id, oldest first, then live pushes follow.
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
+from exchange.clock import utcnow
 from exchange.notifications import payloads
+from exchange.notifications import service as notes
+from exchange.notifications.models import Notification
 from tests.realtime.live import settle, wait_until
 
 pytestmark = pytest.mark.slow
@@ -73,3 +78,38 @@ def test_live_pushes_follow_the_replay(job_api, listen, server, publisher):
     _say(job_api, helper, ask, "three")
     assert len(again.wait_for("message.new", 2)) == 2
     assert _bodies(again) == ["two", "three"]
+
+
+def _store(db, member_id: int, count: int) -> list[dict]:
+    """``count`` stored notifications for the member, as their pushed payloads."""
+    with db.session() as s:
+        rows = [Notification(member_id=member_id, kind="mod.warning", created_at=utcnow(),
+                             data={"message": f"n{i}"}) for i in range(count)]
+        s.add_all(rows)
+        s.commit()
+        return [notes.as_payload(r) for r in rows]
+
+
+def test_pushes_during_the_replay_come_after_it_each_once(job_api, listen, db, publisher):
+    """A long replay while new notifications are stored and pushed: the client sees every one,
+    oldest first, none twice, and the live ones only after the replay."""
+    who = job_api.member("reader")
+    stored = _store(db, who["id"], 300)
+    pushed: list[dict] = []
+
+    def keep_pushing():
+        for _ in range(40):
+            payload = _store(db, who["id"], 1)[0]
+            publisher.push(who["id"], payload["kind"], payload)
+            pushed.append(payload)
+
+    listener = listen(who, connect_now=False)
+    pusher = threading.Thread(target=keep_pushing)
+    pusher.start()
+    listener.connect(0)
+    pusher.join(30)
+    assert len(pushed) == 40
+    assert settle(listener, publisher)
+    ids = [p["id"] for p in listener.received("mod.warning")]
+    assert ids == sorted({p["id"] for p in stored + pushed})  # in order, each exactly once
+    assert listener.kinds()[-1] == "test.marker"
