@@ -17,6 +17,7 @@ from exchange.ledger import service as ledger
 from exchange.ledger.models import Entry
 from exchange.members import service as members
 from exchange.members.schemas import MemberSelfSchema
+from exchange.moderation import policy, sanctions
 from exchange.notifications.models import Notification
 from exchange.notifications.service import as_payload
 
@@ -52,6 +53,8 @@ def delete_account(uow, *, actor) -> None:
     # a member with open asks would be refused (by cancel_ask) and one without would not.
     members.require_active(actor)
     s = uow.session
+    policy.require(actor, "leave", policy.RoleChange(member=actor, role="deleted",
+                                                     admins=sanctions.admin_count(s)))
     for ask in s.scalars(select(Ask).where(Ask.author_id == actor.id,
                                            Ask.status.in_(("open", "matched")))):
         asks.cancel_ask(uow, actor=actor, ask_id=ask.id)

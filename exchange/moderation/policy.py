@@ -9,6 +9,7 @@ Every moderation service asks here before acting (``require`` raises 403 with a 
   moderators; nobody on themselves; nobody on an admin (demote them first).
 - Changing a role is admin-only. An admin may step down, but the last admin can't be demoted.
 - Flagging is for any member, never on themselves.
+- Leaving (deleting one's own account) is for everyone but the last admin.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ def can(actor, action: str, target=None) -> bool:
         return _acts_on(actor, target)
     if action == "set_role":
         return _role_change(actor, target)
+    if action == "leave":  # target: a RoleChange of the actor to "deleted"
+        return _role_change(actor, target) if actor.role == "admin" else True
     return False
 
 
@@ -64,6 +67,9 @@ def why_not(actor, action: str, target=None) -> tuple[str, str]:
     """A kind message and a stable code for a refusal."""
     if action == "flag":
         return "You can't flag yourself.", "flag_self"
+    if action == "leave":
+        return ("The exchange needs at least one admin: make someone else an admin before you "
+                "go.", "last_admin")
     if not actor.is_moderator:
         return "This is for moderators.", "not_moderator"
     if action == "set_role":

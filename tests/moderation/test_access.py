@@ -87,3 +87,14 @@ def test_a_moderator_cannot_suspend_another_moderator(api, mod, promote):
     r = api.call(mod, "POST", f"/mod/members/{other['handle']}/suspend",
                  json={"days": 1, "reason": "x"})
     assert (r.status_code, r.get_json()["reason"]) == (403, "target_moderator")
+
+
+def test_the_last_admin_cannot_delete_their_account(api, admin):
+    r = api.call(admin, "DELETE", "/me")
+    assert (r.status_code, r.get_json()["reason"]) == (403, "last_admin")
+    assert api.call(admin, "GET", "/me").get_json()["role"] == "admin"
+
+
+def test_an_admin_can_leave_when_another_admin_remains(api, admin, promote):
+    promote(api.member(), "admin")
+    assert api.call(admin, "DELETE", "/me").status_code == 204

@@ -58,6 +58,9 @@ class Seeder:
     def transfer_of(self, ask_id: int) -> int:
         return self.uow.session.scalar(select(Transfer.id).where(Transfer.ask_id == ask_id))
 
+    def block_between(self, blocker: dict, blocked: dict) -> None:
+        members.block(self.uow, actor=self._row(blocker), handle=blocked["handle"])
+
     def flag(self, flagger: dict, target: dict) -> int:
         return moderation.flag(self.uow, actor=self._row(flagger), target_type="member",
                                target_id=target["id"], reason="spam").id

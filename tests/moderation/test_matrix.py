@@ -1,0 +1,316 @@
+"""The authorization matrix: every API route and every socket event × eight roles, each cell an
+explicit expectation (CONTRACT §4, §10; ``docs/authorization.md`` is the same table in prose).
+
+The routes come from the app's url_map and the socket events from the Socket.IO server's
+handler table, so a route or event added tomorrow fails ``test_every_route_has_a_row`` until
+someone writes down who may call it. Each cell is one request in one world:
+
+- anonymous: no credentials
+- member: an active member with no tie to the world's asks
+- author: the asker of the ask the route acts on
+- helper: the helper matched to that ask
+- blocked: a member the author has blocked
+- suspended: a suspended member
+- moderator, admin: staff
+
+Cells are ``status`` or ``(status, reason)``. A refused cell must write nothing (the Checker
+counts rows); after a cell that may have written, the world is put back from a snapshot.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from exchange.adapters.push import MODERATORS_ROOM, member_room
+from exchange.moderation import actions, sanctions
+from tests.conftest import empty_tables
+from tests.web.api_routes import (
+    PREFIX,
+    declared_routes,
+    example_body,
+    module_app,
+    module_settings,
+    row_counts,
+)
+from tests.web.hostile import Checker
+from tests.web.seed import Snapshot, seeding
+
+ROLES = ("anonymous", "member", "author", "helper", "blocked", "suspended", "moderator", "admin")
+ROUTES = declared_routes()
+RECORD = os.environ.get("EXCHANGE_RECORD_MATRIX") == "1"
+
+# Which of the world's things each route's path (and body) names. Unlisted routes use the
+# defaults: the open ask, the author's handle.
+TARGETS = {
+    "accept": "open", "withdraw": "matched", "deliver": "matched", "cancel": "matched",
+    "confirm": "matched", "thanks": "confirmed", "messages": "matched",
+}
+HANDLE_FOR = {
+    "DELETE /api/v1/members/{handle}/block": "dave",  # the member the author blocked
+    "POST /api/v1/mod/members/{handle}/suspend": "tess",
+    "POST /api/v1/mod/members/{handle}/reinstate": "erin",  # the suspended member
+    "POST /api/v1/mod/members/{handle}/role": "tess",
+}
+ASK_FOR = {
+    "POST /api/v1/mod/asks/{ask_id}/hide": "tess_open",
+    "POST /api/v1/mod/asks/{ask_id}/restore": "tess_hidden",
+}
+
+SIGN_IN, SUSPENDED = (401, "not_authenticated"), (403, "account_suspended")
+STAFF, HIDDEN = (403, "not_moderator"), (404, "not_found")
+NOT_AUTHOR, NOT_HELPER = (403, "not_author"), (403, "not_helper")
+NOT_PARTY = (403, "not_participant")
+
+
+def row(*cells) -> dict[str, object]:
+    """One route's cells, in the order of ROLES."""
+    assert len(cells) == len(ROLES)
+    return dict(zip(ROLES, cells, strict=True))
+
+
+# Roles:  anonymous, member, author, helper, blocked, suspended, moderator, admin
+MATRIX: dict[str, dict[str, object]] = {
+    "DELETE /api/v1/auth/tokens/current":
+        row(SIGN_IN, 204, 204, 204, 204, 204, 204, 204),
+    "DELETE /api/v1/me":
+        row(SIGN_IN, 204, 204, 204, 204, SUSPENDED, 204, (403, "last_admin")),
+    "DELETE /api/v1/members/{handle}/block":
+        row(SIGN_IN, 204, 204, 204, 204, SUSPENDED, 204, 204),
+    "GET /api/v1/asks":
+        row(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/asks/{ask_id}":
+        row(SIGN_IN, 200, 200, 200, HIDDEN, 200, 200, 200),
+    "GET /api/v1/asks/{ask_id}/messages":
+        row(SIGN_IN, NOT_PARTY, 200, 200, HIDDEN, NOT_PARTY, 200, 200),
+    "GET /api/v1/auth/csrf":
+        row(200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/me":
+        row(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/me/balance":
+        row(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/me/export":
+        row(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/me/ledger":
+        row(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/members/{handle}":
+        row(SIGN_IN, 200, 200, 200, HIDDEN, 200, 200, 200),
+    "GET /api/v1/mod/audit":
+        row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 200, 200),
+    "GET /api/v1/mod/flags":
+        row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 200, 200),
+    "GET /api/v1/notifications":
+        row(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/stats/community":
+        row(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
+    "PATCH /api/v1/me":
+        row(SIGN_IN, 200, 200, 200, 200, SUSPENDED, 200, 200),
+    "POST /api/v1/asks":
+        row(SIGN_IN, 201, 201, 201, 201, SUSPENDED, 201, 201),
+    "POST /api/v1/asks/{ask_id}/accept":
+        row(SIGN_IN, 200, (403, "own_ask"), 200, (403, "blocked"), SUSPENDED, 200, 200),
+    "POST /api/v1/asks/{ask_id}/cancel":
+        row(SIGN_IN, NOT_AUTHOR, 200, NOT_AUTHOR, HIDDEN, SUSPENDED, NOT_AUTHOR, NOT_AUTHOR),
+    "POST /api/v1/asks/{ask_id}/confirm":
+        row(SIGN_IN, NOT_AUTHOR, 200, NOT_AUTHOR, HIDDEN, SUSPENDED, NOT_AUTHOR, NOT_AUTHOR),
+    "POST /api/v1/asks/{ask_id}/deliver":
+        row(SIGN_IN, NOT_HELPER, NOT_HELPER, 200, HIDDEN, SUSPENDED, NOT_HELPER, NOT_HELPER),
+    "POST /api/v1/asks/{ask_id}/messages":
+        row(SIGN_IN, NOT_PARTY, 201, 201, HIDDEN, SUSPENDED, NOT_PARTY, NOT_PARTY),
+    "POST /api/v1/asks/{ask_id}/thanks":
+        row(SIGN_IN, NOT_AUTHOR, 201, NOT_AUTHOR, HIDDEN, SUSPENDED, NOT_AUTHOR, NOT_AUTHOR),
+    "POST /api/v1/asks/{ask_id}/withdraw":
+        row(SIGN_IN, NOT_HELPER, NOT_HELPER, 200, HIDDEN, SUSPENDED, NOT_HELPER, NOT_HELPER),
+    "POST /api/v1/auth/login":
+        row(200, 200, 200, 200, 200, 200, 200, 200),
+    "POST /api/v1/auth/logout":
+        row(204, 204, 204, 204, 204, 204, 204, 204),
+    "POST /api/v1/auth/register":
+        row(201, 201, 201, 201, 201, 201, 201, 201),
+    "POST /api/v1/auth/tokens":
+        row(201, 201, 201, 201, 201, 201, 201, 201),
+    "POST /api/v1/flags":
+        row(SIGN_IN, 201, 201, 201, 201, SUSPENDED, 201, 201),
+    "POST /api/v1/members/{handle}/block":
+        row(SIGN_IN, 204, (422, "invalid"), 204, 204, SUSPENDED, 204, 204),
+    "POST /api/v1/mod/asks/{ask_id}/hide":
+        row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 200, 200),
+    "POST /api/v1/mod/asks/{ask_id}/restore":
+        row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 200, 200),
+    "POST /api/v1/mod/flags/{flag_id}/claim":
+        row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 200, 200),
+    "POST /api/v1/mod/flags/{flag_id}/resolve":
+        row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 200, 200),
+    "POST /api/v1/mod/members/{handle}/reinstate":
+        row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 200, 200),
+    "POST /api/v1/mod/members/{handle}/role":
+        row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, (403, "admin_only"), 200),
+    "POST /api/v1/mod/members/{handle}/suspend":
+        row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 200, 200),
+    "POST /api/v1/mod/transfers/{transfer_id}/reverse":
+        row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 201, 201),
+    "POST /api/v1/notifications/read":
+        row(SIGN_IN, 200, 200, 200, 200, SUSPENDED, 200, 200),
+}
+
+
+@pytest.fixture(scope="module")
+def app(db, database_url, tmp_path_factory):
+    return module_app(db, module_settings(database_url, tmp_path_factory))
+
+
+@pytest.fixture(scope="module")
+def world(app, db):
+    """The people and things every cell acts on, and a snapshot to put them back."""
+    settings = app.extensions["exchange"].settings
+    with seeding(db, settings) as seed:
+        people = {name: seed.member(name) for name in
+                  ("alice", "bob", "carol", "dave", "erin", "mo", "ada", "tess", "fred")}
+        alice, bob, tess = people["alice"], people["bob"], people["tess"]
+        things = {"open": seed.ask(alice), "matched": seed.matched(alice, bob),
+                  "confirmed": seed.confirmed(alice, bob), "tess_open": seed.ask(tess),
+                  "tess_hidden": seed.ask(tess, title="Look over my cover letter")}
+        things["transfer"] = seed.transfer_of(things["confirmed"])
+        things["flag"] = seed.flag(people["fred"], tess)
+        seed.set(people["mo"], role="moderator")
+        seed.set(people["ada"], role="admin")
+        seed.uow.flush()
+        ada = seed._row(people["ada"])
+        actions.set_ask_hidden(seed.uow, actor=ada, ask_id=things["tess_hidden"], hidden=True,
+                               reason="setup")
+        seed.block_between(alice, people["dave"])
+        seed.uow.flush()
+        sanctions.suspend(seed.uow, actor=ada, handle="erin", days=3, reason="setup")
+    roles = {"anonymous": None, "member": people["carol"], "author": alice, "helper": bob,
+             "blocked": people["dave"], "suspended": people["erin"], "moderator": people["mo"],
+             "admin": people["ada"]}
+    return roles, people, things, Snapshot(db)
+
+
+def _request(route, people, things):
+    verb = route.path.rsplit("/", 1)[-1]
+    ask = things[ASK_FOR.get(route.key) or TARGETS.get(verb, "open")]
+    ids = {"ask_id": ask, "handle": HANDLE_FOR.get(route.key, "alice"),
+           "flag_id": things["flag"], "transfer_id": things["transfer"],
+           "member_id": people["tess"]["id"]}
+    url = route.url(**{name: ids[name] for name, _ in route.params})
+    body = example_body(route, ids)
+    return url, ({"json": body} if body is not None else {})
+
+
+def _outcome(response):
+    body = response.get_json(silent=True) or {}
+    if response.status_code < 400 or "reason" not in body:
+        return response.status_code
+    return (response.status_code, body["reason"])
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, tuple):
+        return f"{value[0]} `{value[1]}`"
+    return f"**{value}**" if isinstance(value, int) and value < 300 else str(value)
+
+
+def markdown_tables() -> str:
+    """The matrix as ``docs/authorization.md`` shows it."""
+    head = "| | " + " | ".join(ROLES) + " |\n|" + " --- |" * (len(ROLES) + 1) + "\n"
+    routes = "".join(f"| `{key.replace(PREFIX, '')}` | "
+                     + " | ".join(_cell(row[r]) for r in ROLES) + " |\n"
+                     for key, row in MATRIX.items())
+    events = "".join(f"| `{event}` | " + " | ".join(_cell(row[r]) for r in ROLES) + " |\n"
+                     for event, row in SOCKET_MATRIX.items())
+    return head + routes + "\n" + head.replace("| |", "| event |", 1) + events
+
+
+def test_the_docs_show_this_matrix():
+    doc = (Path(__file__).parents[2] / "docs" / "authorization.md").read_text()
+    assert markdown_tables() in doc, (
+        "docs/authorization.md is out of date: paste `python -m tests.moderation.test_matrix`")
+
+
+def test_every_route_has_a_row_and_every_row_a_route():
+    declared = {r.key for r in ROUTES}
+    assert declared - set(MATRIX) == set(), "routes without a row in the matrix"
+    assert set(MATRIX) - declared == set(), "rows for routes that no longer exist"
+    for key, row in MATRIX.items():
+        assert tuple(row) == ROLES, f"{key}: one cell per role, in order"
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_the_route_answers_every_role_as_the_matrix_says(client, db, world, route):
+    roles, people, things, snapshot = world
+    expected = MATRIX.get(route.key, {})
+    got, wrong = {}, []
+    snapshot.restore()
+    for role in ROLES:
+        url, body = _request(route, people, things)
+        response = Checker(client, db, roles[role])(route.method, url, **body)
+        got[role] = _outcome(response)
+        if role in expected and got[role] != expected[role]:
+            wrong.append(f"{role}: expected {expected[role]!r}, got {got[role]!r} "
+                         f"{response.get_json(silent=True)}")
+        if response.status_code < 400 and route.writes:
+            empty_tables(db)
+            snapshot.restore()
+    if RECORD:
+        print(f"MATRIX {route.key!r}: {got!r},")
+    assert not wrong, "\n".join(wrong)
+
+
+# --- Socket.IO: the server's handlers × roles -------------------------------------------------
+# connect: which rooms the server put the socket in ("refused": none, the connection failed).
+# disconnect: what is left of the socket afterwards (None: it never connected).
+# Any other event a client sends is ignored: the socket is push only (CONTRACT §7).
+OWN, OWN_AND_MODS, REFUSED, GONE = "own room", "own room + moderators", "refused", "nothing left"
+SOCKET_MATRIX: dict[str, dict[str, object]] = {
+    # Roles:    anonymous, member, author, helper, blocked, suspended, moderator, admin
+    "connect": row(REFUSED, OWN, OWN, OWN, OWN, REFUSED, OWN_AND_MODS, OWN_AND_MODS),
+    "disconnect": row(None, GONE, GONE, GONE, GONE, None, GONE, GONE),
+}
+
+
+def test_every_socket_handler_has_a_row(app):
+    handlers = set(app.extensions["socketio"].server.handlers["/"])
+    assert handlers == set(SOCKET_MATRIX)
+    for event, cells in SOCKET_MATRIX.items():
+        assert tuple(cells) == ROLES, event
+
+
+def _rooms(sio, sid, who) -> str:
+    rooms = set(sio.server.manager.get_rooms(sid, "/")) - {sid}
+    mine = {member_room(who["id"])}
+    return {frozenset(mine): OWN, frozenset(mine | {MODERATORS_ROOM}): OWN_AND_MODS}.get(
+        frozenset(rooms), f"rooms {sorted(rooms)}")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_socket_answers_every_role_as_the_matrix_says(app, db, world, role):
+    roles, people, things, snapshot = world
+    snapshot.restore()
+    sio, sockets, who = app.extensions["socketio"], app.extensions["sockets"], roles[role]
+    auth = {"token": who["headers"]["Authorization"].split(" ", 1)[1]} if who else {}
+    client = sio.test_client(app, auth=auth)
+    if not client.is_connected():
+        assert (REFUSED, None) == (SOCKET_MATRIX["connect"][role],
+                                   SOCKET_MATRIX["disconnect"][role])
+        return
+    sid = sio.server.manager.sid_from_eio_sid(client.eio_sid, "/")
+    assert _rooms(sio, sid, who) == SOCKET_MATRIX["connect"][role]
+
+    before = row_counts(db)
+    for event in ("accept", "ask.accept", "join", "enter_room", "message"):
+        client.emit(event, {"ask_id": things["open"], "room": "moderators", "body": "hi"})
+    assert row_counts(db) == before, "a client event wrote something"
+    assert _rooms(sio, sid, who) == SOCKET_MATRIX["connect"][role], "a client event moved rooms"
+
+    client.disconnect()
+    left = sio.server.manager.get_rooms(sid, "/") or sockets.matching(member_id=who["id"])
+    assert (GONE if not left else f"left {left}") == SOCKET_MATRIX["disconnect"][role]
+
+
+if __name__ == "__main__":
+    print(markdown_tables(), end="")
