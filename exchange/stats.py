@@ -31,19 +31,19 @@ def community(session) -> dict:
         "givers": givers,
         "two_way_members": two_way,
         "open_asks": open_asks,
-        "median_seconds_to_first_offer": _median_first_offer(session),
-        "median_seconds_to_match": _median_to_match(session),
+        "median_seconds_to_first_offer": median_first_offer(session),
+        "median_seconds_to_match": median_to_match(session),
     }
 
 
-def _median_to_match(session, sample: int = 1000) -> float | None:
+def median_to_match(session, sample: int = 1000) -> float | None:
     rows = session.execute(select(Ask.created_at, Ask.matched_at).where(
         Ask.matched_at.is_not(None)).order_by(Ask.id.desc()).limit(sample)).all()
     waits = [(m - c).total_seconds() for c, m in rows]
     return median(waits) if waits else None
 
 
-def _median_first_offer(session, sample: int = 1000) -> float | None:
+def median_first_offer(session, sample: int = 1000) -> float | None:
     first = (select(Offer.ask_id, func.min(Offer.offered_at).label("first"))
              .group_by(Offer.ask_id).subquery())
     rows = session.execute(select(Ask.created_at, first.c.first)

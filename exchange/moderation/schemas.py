@@ -145,3 +145,45 @@ class TransferSchema(Schema):
     minutes = fields.Integer()
     reason = fields.String()
     created_at = fields.DateTime()
+
+
+class HealthQuerySchema(Schema):
+    weeks = QueryInt(load_default=8, validate=validate.Range(min=1, max=52),
+                     metadata={"description": "how many weeks of flags to count"})
+
+
+class WaitingSchema(Schema):
+    tag = fields.String()
+    asks = fields.Integer()
+    under_1h = fields.Integer()
+    from_1h_to_1d = fields.Integer()
+    from_1d_to_1w = fields.Integer()
+    over_1w = fields.Integer()
+    oldest_wait_seconds = fields.Float()
+
+
+class WeekdaysSchema(Schema):
+    mon, tue, wed, thu = fields.Integer(), fields.Integer(), fields.Integer(), fields.Integer()
+    fri, sat, sun = fields.Integer(), fields.Integer(), fields.Integer()
+
+
+class SupplySchema(Schema):
+    skill = fields.String()
+    helpers = fields.Integer()
+    by_weekday = fields.Nested(WeekdaysSchema)
+
+
+class FlagWeekSchema(Schema):
+    week_start = fields.Date()
+    flags = fields.Integer()
+
+
+class HealthSchema(Schema):
+    generated_at = fields.DateTime()
+    waiting = fields.List(fields.Nested(WaitingSchema), metadata={
+        "description": "open asks waiting for a helper, per tag, by age"})
+    supply = fields.List(fields.Nested(SupplySchema), metadata={
+        "description": "members offering each skill, and per weekday of their slots"})
+    median_seconds_to_first_offer = fields.Float(allow_none=True)
+    median_seconds_to_match = fields.Float(allow_none=True)
+    flags_per_week = fields.List(fields.Nested(FlagWeekSchema))

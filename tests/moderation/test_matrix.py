@@ -99,6 +99,8 @@ MATRIX: dict[str, dict[str, object]] = {
         row(SIGN_IN, 200, 200, 200, HIDDEN, 200, 200, 200),
     "GET /api/v1/mod/audit":
         row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 200, 200),
+    "GET /api/v1/mod/health":
+        row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 200, 200),
     "GET /api/v1/mod/flags":
         row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 200, 200),
     "GET /api/v1/notifications":

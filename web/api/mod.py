@@ -9,12 +9,14 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from exchange.asks.schemas import AskSchema
-from exchange.moderation import actions, audit, queue, sanctions
+from exchange.moderation import actions, audit, health, queue, sanctions
 from exchange.moderation.policy import require
 from exchange.moderation.schemas import (
     AuditPageSchema,
     AuditQuerySchema,
     ClaimSchema,
+    HealthQuerySchema,
+    HealthSchema,
     MemberStatusSchema,
     QueueQuerySchema,
     QueueSchema,
@@ -133,6 +135,14 @@ def audit_log(query):
     actor_handle = query.pop("actor", None)
     rows, nxt = audit.read(session, actor=_moderator(), actor_handle=actor_handle, **query)
     return {"items": [_entry(session, r) for r in rows], "next_cursor": nxt}
+
+
+@blp.route("/health", methods=["GET"])
+@blp.arguments(HealthQuerySchema, location="query")
+@blp.response(200, HealthSchema)
+def community_health(query):
+    """Where asks wait, where helpers are, how fast help comes, flags per week."""
+    return health.health(uow().session, actor=_moderator(), **query)
 
 
 def _entry(session, row) -> dict:
