@@ -12,6 +12,7 @@ import secrets
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from exchange.clock import utcnow
 from exchange.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
@@ -29,6 +30,13 @@ def token_digest(token: str) -> str:
 
 def get_member(session, member_id: int) -> Member | None:
     return session.get(Member, member_id)
+
+
+def handles_by_id(session, ids) -> dict[int, str]:
+    """``{member id: handle}`` for many members in one query (lists that name people)."""
+    if not ids:
+        return {}
+    return dict(session.execute(select(Member.id, Member.handle).where(Member.id.in_(ids))).all())
 
 
 def get_by_handle(session, handle: str) -> Member | None:
@@ -109,11 +117,16 @@ def issue_token(uow, *, member: Member) -> str:
 
 
 def member_for_token(session, plain: str) -> tuple[Member, ApiToken] | None:
-    token = session.scalar(select(ApiToken).where(ApiToken.digest == token_digest(plain)))
-    if token is None or token.revoked_at is not None:
+    """The token's member in one query, done on every API request: skills and slots are left
+    to load when a route reads them (most don't)."""
+    found = session.execute(
+        select(Member, ApiToken).join(ApiToken, ApiToken.member_id == Member.id)
+        .where(ApiToken.digest == token_digest(plain))
+        .options(lazyload(Member.skills), lazyload(Member.slots))).first()
+    if found is None:
         return None
-    member = session.get(Member, token.member_id)
-    if member is None or member.status in ("deleted", "banned"):
+    member, token = found
+    if token.revoked_at is not None or member.status in ("deleted", "banned"):
         return None
     return member, token
 

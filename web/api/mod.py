@@ -43,6 +43,14 @@ def _moderator():
     return actor
 
 
+def _act(service, **arguments):
+    """Run a moderation service as the calling moderator and commit: every write route here."""
+    unit = uow()
+    result = service(unit, actor=_moderator(), **arguments)
+    unit.commit()
+    return result
+
+
 @blp.route("/flags", methods=["GET"])
 @blp.arguments(QueueQuerySchema, location="query")
 @blp.response(200, QueueSchema)
@@ -53,30 +61,22 @@ def review_queue(query):
 @blp.route(f"/flags/{ID.format('flag_id')}/claim", methods=["POST"])
 @blp.response(200, ClaimSchema)
 def claim(flag_id):
-    unit = uow()
-    actor = _moderator()
-    flag = actions.claim(unit, actor=actor, flag_id=flag_id)
-    unit.commit()
-    return {"flag_id": flag.id, "claimed_by": actor, "claimed_at": flag.claimed_at}
+    flag = _act(actions.claim, flag_id=flag_id)
+    return {"flag_id": flag.id, "claimed_by": current_member(), "claimed_at": flag.claimed_at}
 
 
 @blp.route(f"/flags/{ID.format('flag_id')}/resolve", methods=["POST"])
 @blp.arguments(ResolveSchema)
 @blp.response(200, ResolvedSchema)
 def resolve(data, flag_id):
-    unit = uow()
-    ids = actions.resolve(unit, actor=_moderator(), flag_id=flag_id, **data)
-    unit.commit()
+    ids = _act(actions.resolve, flag_id=flag_id, **data)
     return {"resolved": ids, "action": data["action"]}
 
 
 def _ask_visibility(hidden: bool):
     def view(data, ask_id):
-        unit = uow()
-        ask = actions.set_ask_hidden(unit, actor=_moderator(), ask_id=ask_id, hidden=hidden,
-                                     reason=(data or {}).get("reason", ""))
-        unit.commit()
-        return ask
+        return _act(actions.set_ask_hidden, ask_id=ask_id, hidden=hidden,
+                    reason=(data or {}).get("reason", ""))
     return view
 
 
@@ -90,41 +90,28 @@ for _name, _hidden in (("hide", True), ("restore", False)):
 @blp.arguments(SuspendSchema)
 @blp.response(200, MemberStatusSchema)
 def suspend(data, handle):
-    unit = uow()
-    member = sanctions.suspend(unit, actor=_moderator(), handle=handle, **data)
-    unit.commit()
-    return member
+    return _act(sanctions.suspend, handle=handle, **data)
 
 
 @blp.route(f"/members/{HANDLE}/reinstate", methods=["POST"])
 @blp.arguments(ReinstateSchema)
 @blp.response(200, MemberStatusSchema)
 def reinstate(data, handle):
-    unit = uow()
-    member = sanctions.reinstate(unit, actor=_moderator(), handle=handle, **data)
-    unit.commit()
-    return member
+    return _act(sanctions.reinstate, handle=handle, **data)
 
 
 @blp.route(f"/members/{HANDLE}/role", methods=["POST"])
 @blp.arguments(RoleSchema)
 @blp.response(200, MemberStatusSchema)
 def role(data, handle):
-    unit = uow()
-    member = sanctions.set_role(unit, actor=_moderator(), handle=handle, **data)
-    unit.commit()
-    return member
+    return _act(sanctions.set_role, handle=handle, **data)
 
 
 @blp.route(f"/transfers/{ID.format('transfer_id')}/reverse", methods=["POST"])
 @blp.arguments(ReinstateSchema)
 @blp.response(201, TransferSchema)
 def reverse(data, transfer_id):
-    unit = uow()
-    reversal = sanctions.reverse_transfer(unit, actor=_moderator(), transfer_id=transfer_id,
-                                          **data)
-    unit.commit()
-    return reversal
+    return _act(sanctions.reverse_transfer, transfer_id=transfer_id, **data)
 
 
 @blp.route("/audit", methods=["GET"])
