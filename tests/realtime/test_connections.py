@@ -11,6 +11,7 @@ from socketio.exceptions import ConnectionError as SocketRefused
 
 from exchange.adapters.presence import RedisPresence
 from exchange.clock import utcnow
+from exchange.members.admin import set_role
 from exchange.members.models import Member
 from tests.conftest import PASSWORD
 from tests.realtime.conftest import token_of
@@ -76,6 +77,26 @@ def test_revoking_a_token_drops_its_socket_and_only_that_one(job_api, listen, se
     assert wait_until(lambda: not revoked.connected, timeout=3)
     assert kept.connected
     assert settle(kept, publisher)
+
+
+def test_suspending_a_member_drops_their_sockets_on_every_process(job_api, listen, serve,
+                                                                server, make_uow):
+    who, bystander = job_api.member("member"), job_api.member("bystander")
+    moderator = job_api.member("moddy")
+    with make_uow() as uow:
+        set_role(uow, member=uow.session.get(Member, moderator["id"]), role="moderator")
+        uow.commit()
+    other = serve()
+    try:
+        here, there = listen(who), listen(who, url=other.url)
+        unaffected = listen(bystander, url=other.url)
+        r = server.call(moderator, "POST", f"/mod/members/{who['handle']}/suspend",
+                        json={"days": 2, "reason": "Repeated spam."})
+        assert r.status_code == 200, r.text
+        assert wait_until(lambda: not here.connected and not there.connected, timeout=3)
+        assert unaffected.connected
+    finally:
+        other.stop()
 
 
 @pytest.fixture
