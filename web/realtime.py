@@ -22,6 +22,7 @@ from flask_socketio import SocketIO, join_room
 from exchange.adapters.push import MODERATORS_ROOM, channels, member_room
 from exchange.errors import Forbidden
 from exchange.members import service as members
+from exchange.moderation.policy import can
 from exchange.notifications import service as notes
 from web.auth import fingerprint
 from web.push_gate import GatedManager, GatedRedisManager
@@ -148,7 +149,7 @@ def register(sio: SocketIO, sockets: Sockets) -> None:
             raise ConnectionRefusedError(err.code) from None
         sio.server.manager.hold(request.sid, member_room(member.id))
         join_room(member_room(member.id))
-        if member.is_moderator:
+        if can(member, "review"):  # the review queue's live updates (mod.flagged)
             join_room(MODERATORS_ROOM)
         sockets.add(request.sid, member.id, token_id)
         sio.start_background_task(_replay, sio, st.db, request.sid, member.id, _since(auth))

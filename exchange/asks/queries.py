@@ -11,6 +11,7 @@ from sqlalchemy import and_, exists, func, or_, select
 
 from exchange.asks.models import Ask, AskSkip, AskTag
 from exchange.members.models import Block, Member, MemberSkill
+from exchange.moderation.policy import can
 
 
 def _not_blocked(actor_id: int):
@@ -24,7 +25,7 @@ def _visible(actor):
     author_ok = exists().where(Member.id == Ask.author_id,
                                Member.status.in_(("active", "suspended")))
     public = and_(Ask.hidden.is_(False), author_ok, _not_blocked(actor.id))
-    if actor.is_moderator:
+    if can(actor, "see_hidden"):
         return or_(Ask.author_id == actor.id, Ask.helper_id == actor.id, _not_blocked(actor.id))
     return or_(Ask.author_id == actor.id, Ask.helper_id == actor.id, public)
 

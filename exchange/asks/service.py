@@ -23,6 +23,7 @@ from exchange.ledger import service as ledger
 from exchange.matching import offers
 from exchange.members.models import Member
 from exchange.members.service import is_blocked_between, require_active
+from exchange.moderation.policy import can
 from exchange.notifications.service import notify
 
 MAX_OPEN_ASKS = 5
@@ -49,7 +50,7 @@ def get_ask_or_raise(session, ask_id: int) -> Ask:
 
 
 def can_see(session, actor: Member, ask: Ask) -> bool:
-    if actor.id in (ask.author_id, ask.helper_id) or actor.is_moderator:
+    if actor.id in (ask.author_id, ask.helper_id) or can(actor, "see_hidden"):
         return True
     if ask.hidden or ask.author.status in ("deleted", "banned"):
         return False

@@ -13,6 +13,7 @@ from exchange.clock import utcnow
 from exchange.conversation.models import Message
 from exchange.errors import Conflict, Forbidden
 from exchange.members.service import is_blocked_between, require_active
+from exchange.moderation.policy import can
 from exchange.notifications.service import notify
 
 
@@ -28,7 +29,7 @@ def _participants(ask) -> set[int]:
 
 def list_messages(session, *, actor, ask_id: int) -> list[Message]:
     ask = access_ask(session, actor=actor, ask_id=ask_id)
-    if actor.id not in _participants(ask) and not actor.is_moderator:
+    if actor.id not in _participants(ask) and not can(actor, "read_conversation"):
         raise Forbidden("This conversation is between the asker and the helper.",
                         code="not_participant")
     query = select(Message).where(Message.ask_id == ask.id, Message.hidden.is_(False))

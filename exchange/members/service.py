@@ -20,6 +20,7 @@ from exchange.events import TokenRevoked
 from exchange.members import passwords
 from exchange.members.models import ApiToken, AvailabilitySlot, Block, Member, MemberSkill
 from exchange.members.timeutil import slot_to_utc
+from exchange.moderation.policy import can
 
 TOKEN_PREFIX = "exk_"
 
@@ -69,7 +70,7 @@ def access_member(session, *, actor: Member, handle: str) -> Member:
         raise NotFound("No member with that handle.")
     if member.id != actor.id and is_blocked_between(session, actor.id, member.id):
         raise NotFound("No member with that handle.")
-    if member.hidden and member.id != actor.id and not actor.is_moderator:
+    if member.hidden and member.id != actor.id and not can(actor, "see_hidden"):
         raise NotFound("No member with that handle.")  # hidden pending moderation review
     return member
 

@@ -3,7 +3,9 @@
 Every moderation service asks here before acting (``require`` raises 403 with a reason code).
 ``target`` is the member the action lands on — for content, its author — or a ``RoleChange``.
 
-- Reviewing (the queue, claims, the audit log) is for moderators and admins.
+- Reviewing (the queue, claims, the audit log, community health) is for moderators and
+  admins, and so is seeing what is hidden from members (hidden asks, messages and members,
+  the blocks between others), reading any ask's conversation, and who is online.
 - Acting on a member (hide/restore/dismiss their content, warn, suspend, reinstate, ban,
   reverse a transfer they are part of): moderators on plain members; admins on members and
   moderators; nobody on themselves; nobody on an admin (demote them first).
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 
 from exchange.errors import Forbidden
 
-REVIEW = frozenset({"review"})
+REVIEW = frozenset({"review", "see_hidden", "read_conversation", "see_presence"})
 SANCTIONS = frozenset({"hide", "restore", "dismiss", "warn", "suspend", "reinstate", "ban",
                        "reverse"})
 

@@ -14,14 +14,15 @@ from exchange.conversation.service import message_payload
 from exchange.errors import NotFound
 from exchange.members import service as members
 from exchange.members.models import Member
+from exchange.moderation.policy import can
 
 
 def _message(session, actor, message_id: int) -> Message:
     msg = session.get(Message, message_id)
-    if msg is None or msg.hidden and not actor.is_moderator:
+    if msg is None or msg.hidden and not can(actor, "see_hidden"):
         raise NotFound("No such message.")
     ask = access_ask(session, actor=actor, ask_id=msg.ask_id)
-    if actor.id not in (ask.author_id, ask.helper_id) and not actor.is_moderator:
+    if actor.id not in (ask.author_id, ask.helper_id) and not can(actor, "read_conversation"):
         raise NotFound("No such message.")
     return msg
 

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from exchange import stats
+from exchange.moderation.policy import can
 from web.auth import current_member
 from web.state import uow
 
@@ -35,6 +36,6 @@ class Community(MethodView):
         member = current_member()
         view = stats.community(uow().session)
         presence = current_app.extensions["sockets"].presence
-        if member.is_moderator and presence is not None:
+        if can(member, "see_presence") and presence is not None:
             view["online_now"] = presence.count()
         return view
