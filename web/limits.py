@@ -10,19 +10,24 @@ switches all of this off. The asks-per-day limit and the open-asks cap are not h
 counted from the database in ``exchange.asks.service``.
 
 Failed sign-ins are counted only when a sign-in fails (401), and only within a moving window:
-once old failures age out, the right password works again — nobody is ever locked out.
+once old failures age out, the right password works again. And a stranger's failures cannot
+hold a member up: a successful sign-in leaves a signed *device cookie* naming the member, and
+sign-ins that bring it are counted on that device's own counter, not the account's (OWASP,
+"Slow Down Online Guessing Attacks with Device Cookies"). An attacker guessing at an account
+pauses only the attempts that come without the member's cookie.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from flask import Flask, g, request
+from flask import Flask, after_this_request, current_app, g, request
 from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 
 from exchange.config import Settings
@@ -55,8 +60,49 @@ def per_account() -> str:
     from exchange.members.service import get_by_login
     member = get_by_login(uow().session, login)
     if member is not None:
-        return f"account:{member.id}"
+        device = known_device(member.id)
+        return f"device:{member.id}:{device}" if device else f"account:{member.id}"
     return "login:" + hashlib.sha256(login.strip().lower().encode()).hexdigest()[:32]
+
+
+# --- device cookies ------------------------------------------------------------------------------
+
+DEVICE_COOKIE = "exchange_device"
+DEVICE_DAYS = 180
+
+
+def _devices():
+    from itsdangerous import URLSafeTimedSerializer
+    return URLSafeTimedSerializer(current_app.secret_key, salt="exchange-device")
+
+
+def known_device(member_id: int) -> str | None:
+    """The id of this browser or client, if it signed in to ``member_id`` before."""
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    if not cookie or len(cookie) > 512:
+        return None
+    from itsdangerous import BadData
+    try:
+        value = _devices().loads(cookie, max_age=DEVICE_DAYS * 86400)
+    except BadData:
+        return None
+    if not isinstance(value, dict) or value.get("m") != member_id:
+        return None
+    device = value.get("d")
+    return device if isinstance(device, str) else None
+
+
+def remember_device(member_id: int) -> None:
+    """After a successful sign-in: mark this client as the member's (see the module notes)."""
+    device = known_device(member_id) or secrets.token_urlsafe(12)
+    cookie = _devices().dumps({"m": member_id, "d": device})
+    secure = current_app.extensions["exchange"].settings.is_production
+
+    @after_this_request
+    def set_cookie(response):
+        response.set_cookie(DEVICE_COOKIE, cookie, max_age=DEVICE_DAYS * 86400, httponly=True,
+                            samesite="Lax", secure=secure, path=f"{API}/auth")
+        return response
 
 
 # --- which responses count -----------------------------------------------------------------------

@@ -202,6 +202,50 @@ def test_another_address_may_still_sign_in_when_one_address_is_held_up(api):
     assert sign_in(api.client, "ada", PASSWORD, environ_base=elsewhere).status_code == 201
 
 
+# --- a stranger's wrong passwords do not lock the member out (device cookies) ------------------
+
+def test_a_stranger_guessing_does_not_hold_up_the_member_on_a_device_they_used(api, app):
+    api.member("ada")  # signs in once through api.client, which keeps the device cookie
+    stranger = app.test_client()
+    assert [sign_in(stranger, "ada", "guess").status_code for _ in range(5)] == [401] * 5
+    assert throttled(sign_in(stranger, "ada", "guess"))
+    assert throttled(sign_in(stranger, "ada", PASSWORD))  # no cookie: the account's pause
+    assert sign_in(api.client, "ada", PASSWORD).status_code == 201
+    assert sign_in(api.client, "ada", PASSWORD, "/api/v1/auth/login").status_code == 200
+
+
+def test_wrong_passwords_on_a_known_device_are_still_paused(api):
+    api.member("ada")
+    assert [sign_in(api.client, "ada", "oops").status_code for _ in range(5)] == [401] * 5
+    assert throttled(sign_in(api.client, "ada", PASSWORD))
+
+
+def test_a_device_cookie_counts_only_for_the_member_it_was_given_for(api, app):
+    api.member("ada"), api.member("bob")
+    for _ in range(5):
+        sign_in(app.test_client(), "bob", "guess")
+    ada_device = app.test_client()  # a device that knows ada, not bob
+    assert sign_in(ada_device, "ada", PASSWORD).status_code == 201
+    assert throttled(sign_in(ada_device, "bob", PASSWORD))
+
+
+def test_a_forged_device_cookie_is_ignored(api, app):
+    api.member("ada")
+    stranger = app.test_client()
+    stranger.set_cookie("exchange_device", "eyJtIjoxfQ.forged.signature",
+                        path="/api/v1/auth")
+    for _ in range(5):
+        sign_in(stranger, "ada", "guess")
+    assert throttled(sign_in(stranger, "ada", PASSWORD))
+
+
+def test_the_device_cookie_is_http_only_and_scoped_to_signing_in(api, app):
+    api.member("ada")
+    r = sign_in(app.test_client(), "ada", PASSWORD)
+    cookie = next(c for c in r.headers.getlist("Set-Cookie") if c.startswith("exchange_device="))
+    assert "HttpOnly" in cookie and "Path=/api/v1/auth" in cookie and "SameSite=Lax" in cookie
+
+
 def test_the_21st_registration_from_one_address_in_an_hour_is_refused(client):
     replies = [register(client, f"newcomer{i}") for i in range(21)]
     assert [r.status_code for r in replies[:20]] == [201] * 20
@@ -278,5 +322,6 @@ def test_two_app_instances_on_one_redis_share_the_registration_count(two_apps):
 def test_two_app_instances_on_one_redis_share_failed_sign_ins(two_apps):
     first, second = two_apps
     Api(first).member("ada")
-    assert [sign_in(first, "ada", "nope").status_code for _ in range(5)] == [401] * 5
+    stranger = first.application.test_client()  # no device cookie: the account's counter
+    assert [sign_in(stranger, "ada", "nope").status_code for _ in range(5)] == [401] * 5
     assert throttled(sign_in(second, "ada", PASSWORD))

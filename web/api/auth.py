@@ -15,6 +15,7 @@ from exchange.members.schemas import (
     TokenSchema,
 )
 from web.auth import current_member, current_token_id, end_session, start_session
+from web.limits import remember_device
 from web.state import uow
 
 PREFIX = "/auth"
@@ -50,6 +51,7 @@ class Tokens(MethodView):
         member = members.check_password(unit, **data)
         token = members.issue_token(unit, member=member)
         unit.commit()
+        remember_device(member.id)
         return {"token": token, "member": member}
 
 
@@ -69,6 +71,7 @@ class Login(MethodView):
     def post(self, data):
         member = members.check_password(uow(), **data)
         start_session(member)
+        remember_device(member.id)
         return {"member": member, "csrf_token": generate_csrf()}
 
 
