@@ -1,16 +1,56 @@
-"""Server-rendered pages. For now a welcome page that explains the exchange and the API."""
+"""Server-rendered pages: a welcome, signing in and joining, and the home page where a member
+asks, sees offers arrive live and closes the loop with thanks.
+
+The pages hold no rules: each renders a shell, and the browser script (``static/exchange.js``)
+does everything through the same REST API and Socket.IO pushes as any other client, signed in
+with the session cookie, so the API's authorization is the pages' too.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
+
+from exchange.notifications import service as notes
+from web.state import uow
 
 pages = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                   static_url_path="/static")
 
 
+def _signed_in():
+    """The member signed in with the browser session (a bearer token is not a browser)."""
+    return g.get("member") if g.get("via") == "cookie" else None
+
+
 @pages.get("/")
 def index():
+    if _signed_in() is not None:
+        return redirect(url_for("pages.home"))
     return render_template("index.html")
+
+
+@pages.get("/signin")
+def signin():
+    if _signed_in() is not None:
+        return redirect(url_for("pages.home"))
+    return render_template("signin.html", csrf_token=generate_csrf())
+
+
+@pages.get("/join")
+def join():
+    if _signed_in() is not None:
+        return redirect(url_for("pages.home"))
+    return render_template("join.html", csrf_token=generate_csrf())
+
+
+@pages.get("/home")
+def home():
+    member = _signed_in()
+    if member is None:
+        return redirect(url_for("pages.signin", next=request.path))
+    since = notes.latest_id(uow().session, member_id=member.id)
+    return render_template("home.html", member=member, since=since, csrf_token=generate_csrf())
 
 
 @pages.get("/healthz")

@@ -32,6 +32,13 @@ def list_after(session, *, member_id: int, after: int = 0, limit: int = 100) -> 
     return list(session.scalars(query))
 
 
+def latest_id(session, *, member_id: int) -> int:
+    """The member's newest notification id (0 for none): where a page's live stream starts."""
+    from sqlalchemy import func
+    return session.scalar(select(func.coalesce(func.max(Notification.id), 0)).where(
+        Notification.member_id == member_id))
+
+
 def unread_count(session, *, member_id: int) -> int:
     from sqlalchemy import func
     return session.scalar(select(func.count()).select_from(Notification).where(

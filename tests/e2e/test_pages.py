@@ -1,0 +1,134 @@
+"""The exchange in a real browser: joining, signing in, asking, and help arriving live."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_newcomer_joins_and_lands_on_a_kind_empty_home(visit):
+    page = visit().open("/join")
+    page.fill("input[name=handle]", "sam_reads")
+    page.fill("input[name=display_name]", "Sam")
+    page.fill("input[name=email]", "sam@example.org")
+    page.fill("input[name=password]", "a long and quiet river")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/home$"))
+    expect(page.locator("h1")).to_have_text("Hello, Sam")
+    expect(page.locator("#mine li.empty")).to_contain_text("Everyone here asks sometimes")
+    expect(page.locator("#offers li.empty")).to_contain_text("no need to refresh")
+    expect(page.locator("#balance")).to_contain_text("given 0 minutes and received 0 minutes")
+
+
+def test_a_join_with_a_taken_handle_says_so_and_stays(visit, job_api):
+    job_api.member("sam_reads")
+    page = visit().open("/join")
+    page.fill("input[name=handle]", "sam_reads")
+    page.fill("input[name=display_name]", "Sam")
+    page.fill("input[name=email]", "other@example.org")
+    page.fill("input[name=password]", "a long and quiet river")
+    page.click("button[type=submit]")
+    expect(page.locator("#join .error")).to_be_visible()
+    assert page.url.endswith("/join")
+
+
+def test_a_wrong_password_is_explained_and_nothing_else_happens(visit, job_api):
+    job_api.member("ada")
+    page = visit().open("/signin")
+    page.fill("input[name=login]", "ada")
+    page.fill("input[name=password]", "not my password")
+    page.click("button[type=submit]")
+    expect(page.locator("#signin .error")).to_contain_text("did not match")
+    assert page.url.endswith("/signin")
+
+
+def test_home_needs_signing_in(visit):
+    page = visit().open("/home")
+    assert page.url.endswith("/signin?next=/home")
+
+
+def test_the_pages_load_nothing_from_anywhere_else(visit, job_api, server):
+    job_api.member("ada")
+    visitor = visit()
+    visitor.sign_in("ada")
+    assert visitor.requests
+    assert all(url.startswith(server.url) for url in visitor.requests), visitor.requests
+
+
+def test_a_starter_fills_the_composer_and_the_ask_is_coached_kindly(visit, job_api):
+    job_api.member("ada")
+    page = visit().sign_in("ada")
+    page.click("text=A second pair of eyes on one paragraph")
+    expect(page.locator("#ask input[name=title]")).to_have_value(
+        "A second pair of eyes on one paragraph")
+    page.click("#ask button[type=submit]")
+    expect(page.locator("#coaching")).to_contain_text("Your ask is out")
+    expect(page.locator("#mine li").first).to_contain_text("Waiting for a helper")
+    expect(page.locator("#mine li.empty")).to_have_count(0)
+
+
+def test_an_offer_arrives_live_and_the_whole_loop_closes_with_thanks(visit, job_api, run_jobs):
+    job_api.member("asker", display_name="Alex")
+    job_api.member("helper", display_name="Robin", skills=["python"])
+    asking, helping = visit().sign_in("asker"), visit().sign_in("helper")
+
+    asking.fill("#ask input[name=title]", "Review my Python loop for an off-by-one")
+    asking.fill("#ask input[name=tags]", "python")
+    asking.click("#ask button[type=submit]")
+    expect(asking.locator("#mine li").first).to_contain_text("Waiting for a helper")
+    run_jobs()  # matching: the helper is offered the ask and pushed ask.offered
+
+    offer = helping.locator("#offers li.fresh")
+    expect(offer).to_contain_text("Review my Python loop")  # no reload: it came live
+    expect(offer).to_contain_text("asked by Alex")
+    offer.locator("button.accept").click()
+    expect(helping.locator("#helping li")).to_contain_text("Review my Python loop")
+    expect(asking.locator("#mine li").first).to_contain_text("Robin is helping")
+    expect(asking.locator("#updates li").first).to_contain_text("Robin is on it")
+
+    helping.click("#helping button:has-text(\"I've helped\")")
+    expect(asking.locator("#mine li").first).to_contain_text("Confirm when you agree")
+    asking.click("#mine button:has-text(\"It's done\")")
+    expect(asking.locator("#mine li").first).to_contain_text("Thank you both")
+    asking.fill("#mine form.thanks input", "That saved my evening, thank you!")
+    asking.click("#mine form.thanks button")
+    expect(asking.locator("#mine li").first).to_contain_text("Thanks sent")
+    expect(helping.locator("#updates")).to_contain_text("sent you thanks")
+    expect(helping.locator("#balance")).to_contain_text("given 15 minutes")
+
+
+def test_a_second_helper_sees_the_offer_was_taken(visit, job_api, run_jobs):
+    asker = job_api.member("asker")
+    job_api.member("first", skills=["python"])
+    job_api.member("second", skills=["python"])
+    first, second = visit().sign_in("first"), visit().sign_in("second")
+    job_api.ask(asker, title="Explain a Python decorator to me", tags=["python"])
+    run_jobs()
+    expect(first.locator("#offers li.fresh")).to_contain_text("decorator")
+    expect(second.locator("#offers li.fresh")).to_contain_text("decorator")
+    first.locator("#offers button.accept").click()
+    expect(second.locator("#offers li .status")).to_contain_text("Someone else is helping")
+    expect(second.locator("#offers button.accept")).to_be_disabled()
+
+
+def test_after_the_server_restarts_the_page_catches_up_on_what_it_missed(
+        visit, job_api, run_jobs, serve):
+    asker = job_api.member("asker")
+    job_api.member("helper", skills=["python"])
+    own = serve()
+    try:
+        page = visit(own.url).sign_in("helper")
+        own.stop()
+        expect(page.locator("#live")).to_have_attribute("data-state", "reconnecting")
+        job_api.ask(asker, title="Help me name a Python function well", tags=["python"])
+        run_jobs()  # the offer is stored and pushed while no server is listening
+        own.start()
+        expect(page.locator("#live")).to_have_attribute("data-state", "live", timeout=20_000)
+        expect(page.locator("#offers li.fresh")).to_contain_text("name a Python function")
+        assert page.locator("#offers li.fresh").count() == 1  # replayed once
+    finally:
+        own.stop()

@@ -1,0 +1,355 @@
+/* The exchange in the browser: the same REST API and Socket.IO pushes as any client.
+ *
+ * Signed in with the session cookie; every unsafe request carries the page's CSRF token.
+ * Member text is only ever set with textContent, never as HTML.
+ * The live stream starts at the newest notification the page was rendered with (data-since)
+ * and each reconnect passes the highest id seen, so a dropped connection misses nothing. */
+(function () {
+  "use strict";
+
+  const csrf = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
+  async function api(method, path, body) {
+    const options = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+    if (method !== "GET") options.headers["X-CSRFToken"] = csrf();
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch("/api/v1" + path, options);
+    } catch (err) {
+      return { ok: false, status: 0, data: { message: "We couldn't reach the exchange. Please check your connection and try again." } };
+    }
+    const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
+    return { ok: response.ok, status: response.status, data };
+  }
+
+  /* A refusal's words: the message and any field messages, as one kind sentence. */
+  function explain(data) {
+    const fields = (data && data.errors && (data.errors.json || data.errors.query)) || {};
+    const details = Object.entries(fields).map(([field, msgs]) =>
+      `${field.replace(/_/g, " ")}: ${[].concat(msgs).join(" ")}`);
+    return [data && data.message, ...details].filter(Boolean).join(" ");
+  }
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (key === "class") node.className = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value);
+    }
+    for (const child of children) {
+      if (child !== null && child !== undefined) node.append(child);
+    }
+    return node;
+  }
+
+  function showError(form, message) {
+    const box = form.querySelector(".error");
+    box.textContent = message || "";
+    box.hidden = !message;
+  }
+
+  function formData(form) {
+    return Object.fromEntries(new FormData(form).entries());
+  }
+
+  function submitWith(form, handler) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const button = form.querySelector('button[type="submit"]');
+      button.disabled = true;
+      showError(form, "");
+      try {
+        await handler(formData(form));
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
+  function nextPage() {
+    const next = new URLSearchParams(location.search).get("next");
+    return next && next.startsWith("/") && !next.startsWith("//") ? next : "/home";
+  }
+
+  async function signIn(login, password) {
+    return api("POST", "/auth/login", { login, password });
+  }
+
+  function signinPage() {
+    const form = document.getElementById("signin");
+    submitWith(form, async (data) => {
+      const r = await signIn(data.login, data.password);
+      if (r.ok) location.assign(nextPage());
+      else showError(form, explain(r.data));
+    });
+  }
+
+  function joinPage() {
+    const form = document.getElementById("join");
+    submitWith(form, async (data) => {
+      const r = await api("POST", "/auth/register", data);
+      if (!r.ok) return showError(form, explain(r.data));
+      const s = await signIn(data.handle, data.password);
+      if (s.ok) location.assign("/home");
+      else showError(form, explain(s.data));
+    });
+  }
+
+  /* ---- home ------------------------------------------------------------------------------ */
+
+  const STATUS = {
+    open: "Waiting for a helper — it stays open, and a few more people hear about it over time.",
+    matched: "Someone is on it.",
+    delivered: "Your helper says it's done. Confirm when you agree.",
+    confirmed: "Done. Thank you both.",
+    cancelled: "Cancelled.",
+    expired: "This one closed without a helper this time. That happens — it says nothing about you or the ask.",
+  };
+
+  function Home(root) {
+    this.root = root;
+    this.me = root.dataset.handle;
+    this.since = Number(root.dataset.since) || 0;
+    this.lists = { offers: byId("offers"), mine: byId("mine"), helping: byId("helping"), updates: byId("updates") };
+  }
+
+  function byId(id) { return document.getElementById(id); }
+
+  function refreshEmpty(list) {
+    const empty = list.querySelector(":scope > li.empty");
+    const items = list.querySelectorAll(":scope > li:not(.empty)").length;
+    if (items === 0 && !empty) list.append(el("li", { class: "empty" }, list.dataset.empty));
+    if (items > 0 && empty) empty.remove();
+  }
+
+  Home.prototype.start = async function () {
+    for (const list of Object.values(this.lists)) refreshEmpty(list);
+    this.wireForms();
+    await Promise.all([this.loadBalance(), this.loadLists()]);
+    this.connect();
+  };
+
+  Home.prototype.loadBalance = async function () {
+    const r = await api("GET", "/me/balance");
+    if (!r.ok) return;
+    const b = r.data;
+    byId("balance").textContent =
+      `You've given ${b.given_minutes} minutes and received ${b.received_minutes} minutes. Both count.`;
+  };
+
+  Home.prototype.loadLists = async function () {
+    const [offers, mine, helping] = await Promise.all([
+      api("GET", "/asks?for_me=true&status=open"), api("GET", "/asks?mine=asked"),
+      api("GET", "/asks?mine=helping")]);
+    if (offers.ok) offers.data.items.forEach((ask) => this.showOffer(ask, false));
+    if (mine.ok) mine.data.items.forEach((ask) => this.showMine(ask));
+    if (helping.ok) helping.data.items.forEach((ask) => this.showHelping(ask));
+  };
+
+  Home.prototype.item = function (list, ask) {
+    let li = list.querySelector(`:scope > li[data-ask="${ask.id}"]`);
+    if (!li) {
+      li = el("li", { "data-ask": String(ask.id) });
+      list.prepend(li);
+    }
+    li.replaceChildren();
+    refreshEmpty(list);
+    return li;
+  };
+
+  Home.prototype.drop = function (list, askId) {
+    const li = list.querySelector(`:scope > li[data-ask="${askId}"]`);
+    if (li) li.remove();
+    refreshEmpty(list);
+  };
+
+  function describe(ask, who) {
+    const tags = ask.tags && ask.tags.length ? ` · ${ask.tags.join(", ")}` : "";
+    return el("div", {},
+      el("strong", { class: "title" }, ask.title),
+      el("div", { class: "meta" }, `${ask.minutes} minutes${tags}${who ? " · " + who : ""}`),
+      ask.details ? el("p", { class: "details" }, ask.details) : null);
+  }
+
+  Home.prototype.showOffer = function (ask, fresh, reasons) {
+    if (ask.author && ask.author.handle === this.me) return;
+    const li = this.item(this.lists.offers, ask);
+    li.classList.toggle("fresh", Boolean(fresh));
+    li.append(describe(ask, `asked by ${ask.author ? ask.author.display_name : "a member"}`));
+    if (reasons && reasons.length) li.append(el("div", { class: "meta" }, `Why you: ${reasons.join("; ")}`));
+    const status = el("span", { class: "status", role: "status" });
+    const help = el("button", { type: "button", class: "accept" }, "I can help");
+    const pass = el("button", { type: "button", class: "secondary pass" }, "Not this time");
+    help.addEventListener("click", async () => {
+      help.disabled = pass.disabled = true;
+      const r = await api("POST", `/asks/${ask.id}/accept`);
+      if (r.ok) {
+        this.drop(this.lists.offers, ask.id);
+        this.showHelping(r.data);
+      } else {
+        status.textContent = r.status === 409
+          ? "Someone else is already helping with this one — thank you for offering."
+          : explain(r.data);
+      }
+    });
+    pass.addEventListener("click", () => this.drop(this.lists.offers, ask.id));
+    li.append(el("div", { class: "actions" }, help, pass, status));
+  };
+
+  Home.prototype.offerTaken = function (ask) {
+    const li = this.lists.offers.querySelector(`:scope > li[data-ask="${ask.id}"]`);
+    if (!li) return;
+    li.querySelectorAll("button.accept").forEach((b) => { b.disabled = true; });
+    li.querySelector(".status").textContent =
+      "Someone else is helping with this one — thank you for offering.";
+  };
+
+  Home.prototype.action = function (label, path, done, body, secondary) {
+    const button = el("button", { type: "button", class: secondary ? "secondary" : "" }, label);
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      const r = await api("POST", path, body ? body() : undefined);
+      if (r.ok) done(r.data);
+      else {
+        button.disabled = false;
+        button.parentNode.querySelector(".status").textContent = explain(r.data);
+      }
+    });
+    return button;
+  };
+
+  Home.prototype.showMine = function (ask) {
+    const li = this.item(this.lists.mine, ask);
+    const helper = ask.helper ? `${ask.helper.display_name} is helping` : null;
+    li.append(describe(ask, helper));
+    li.append(el("div", { class: "meta state" }, STATUS[ask.status] || ask.status));
+    const actions = el("div", { class: "actions" });
+    const refresh = (data) => { this.showMine(data); this.loadBalance(); };
+    if (ask.status === "open") {
+      actions.append(this.action("Cancel", `/asks/${ask.id}/cancel`, refresh, null, true));
+    }
+    if (ask.status === "matched" || ask.status === "delivered") {
+      actions.append(this.action("It's done — confirm", `/asks/${ask.id}/confirm`, refresh, () => ({})));
+    }
+    if (ask.status === "confirmed") this.thanksForm(li, ask);
+    actions.append(el("span", { class: "status", role: "status" }));
+    li.append(actions);
+  };
+
+  Home.prototype.thanksForm = function (li, ask) {
+    const message = el("input", { name: "message", maxlength: "1000", placeholder: "A few words of thanks" });
+    const form = el("form", { class: "thanks" }, message, el("button", { type: "submit" }, "Send thanks"));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const r = await api("POST", `/asks/${ask.id}/thanks`, { message: message.value });
+      form.replaceWith(el("p", { class: "meta" }, r.ok ? "Thanks sent. That will mean a lot." : explain(r.data)));
+    });
+    li.append(form);
+  };
+
+  Home.prototype.showHelping = function (ask) {
+    if (!["matched", "delivered"].includes(ask.status)) {
+      this.drop(this.lists.helping, ask.id);
+      return;
+    }
+    const li = this.item(this.lists.helping, ask);
+    li.append(describe(ask, `for ${ask.author.display_name}`));
+    const actions = el("div", { class: "actions" });
+    if (ask.status === "matched") {
+      actions.append(this.action("I've helped", `/asks/${ask.id}/deliver`, (d) => this.showHelping(d)));
+      actions.append(this.action("Step back", `/asks/${ask.id}/withdraw`, (d) => this.showHelping(d), null, true));
+    } else {
+      actions.append(el("span", { class: "meta" }, "Waiting for them to confirm."));
+    }
+    actions.append(el("span", { class: "status", role: "status" }));
+    li.append(actions);
+  };
+
+  Home.prototype.wireForms = function () {
+    const form = byId("ask");
+    document.querySelectorAll(".starters .chip").forEach((chip) => chip.addEventListener("click", () => {
+      form.elements.title.value = chip.dataset.title;
+      form.elements.minutes.value = chip.dataset.minutes;
+      form.elements.title.focus();
+    }));
+    submitWith(form, async (data) => {
+      const tags = data.tags.split(",").map((t) => t.trim().toLowerCase()).filter(Boolean);
+      const body = { title: data.title, details: data.details, minutes: Number(data.minutes), tags };
+      const r = await api("POST", "/asks", body);
+      if (!r.ok) return showError(form, explain(r.data));
+      form.reset();
+      this.showMine(r.data);
+      const coaching = byId("coaching");
+      coaching.replaceChildren();
+      if (r.data.coaching && r.data.coaching.length) {
+        coaching.append(el("p", {}, "Your ask is out. A couple of ideas that could make it easier to say yes to next time:"),
+          el("ul", {}, ...r.data.coaching.map((h) => el("li", {}, h.message))));
+      } else {
+        coaching.append(el("p", {}, "Your ask is out. We'll let you know the moment someone offers."));
+      }
+      coaching.hidden = false;
+    });
+    byId("signout").addEventListener("click", async () => {
+      await api("POST", "/auth/logout");
+      location.assign("/");
+    });
+  };
+
+  const UPDATE_TEXT = {
+    "ask.offered": (d) => `You might be a good fit for “${d.ask.title}”.`,
+    "ask.taken": (d) => `“${d.ask.title}” found a helper. Thank you for being there.`,
+    "ask.accepted": (d) => `${d.ask.helper ? d.ask.helper.display_name : "Someone"} is on it: “${d.ask.title}”.`,
+    "ask.withdrawn": (d) => `Your helper had to step back from “${d.ask.title}”; it's open again.`,
+    "ask.cancelled": (d) => `“${d.ask.title}” was cancelled.`,
+    "ask.delivered": (d) => `“${d.ask.title}” is done, your helper says. Confirm when you agree.`,
+    "ask.confirmed": (d) => `“${d.ask.title}” is confirmed. Minutes counted both ways.`,
+    "ask.expired": (d) => `“${d.ask.title}” closed without a helper this time.`,
+    "ask.still_open": (d) => `“${d.ask.title}” is still open; a few more people will hear about it.`,
+    "thanks.received": () => "Someone sent you thanks for your help.",
+    "message.new": () => "A new message in one of your conversations.",
+  };
+
+  Home.prototype.onPush = function (kind, note) {
+    if (!note || typeof note.id !== "number") return;
+    if (note.id <= this.since) return; // already shown
+    this.since = note.id;
+    const data = note.data || {};
+    const ask = data.ask;
+    if (ask) {
+      if (kind === "ask.offered") this.showOffer(ask, true, data.reasons);
+      if (kind === "ask.taken") this.offerTaken(ask);
+      if (ask.author && ask.author.handle === this.me) this.showMine(ask);
+      if (ask.helper && ask.helper.handle === this.me) this.showHelping(ask);
+      if (kind === "ask.confirmed") this.loadBalance();
+    }
+    const text = (UPDATE_TEXT[kind] || (() => null))(data);
+    if (text) {
+      this.lists.updates.prepend(el("li", { "data-kind": kind }, text));
+      refreshEmpty(this.lists.updates);
+    }
+  };
+
+  Home.prototype.connect = function () {
+    const live = byId("live");
+    const state = (name, text) => { live.dataset.state = name; live.textContent = text; };
+    const socket = io({ auth: (cb) => cb({ since: this.since }), transports: ["websocket", "polling"] });
+    socket.on("connect", () => state("live", "Live"));
+    socket.on("disconnect", () => state("reconnecting", "Reconnecting…"));
+    socket.on("connect_error", () => state("reconnecting", "Reconnecting…"));
+    socket.onAny((kind, note) => this.onPush(kind, note));
+    this.socket = socket;
+  };
+
+  function homePage() {
+    const home = new Home(byId("home"));
+    window.exchangeHome = home;
+    home.start();
+  }
+
+  window.Exchange = { signinPage, joinPage, homePage };
+})();
