@@ -10,20 +10,24 @@ autovacuum would, then for each ask times the candidate pool query alone and the
 wave (pool, ranking, offers, notifications, commit). It prints p50/p99 and the database's plan
 for the pool query: ``EXPLAIN (ANALYZE, BUFFERS)`` on PostgreSQL, ``EXPLAIN QUERY PLAN`` on
 SQLite. No thresholds: the numbers are for reading, not for failing a build.
+
+The baseline measured beside them (``Result.baseline_ms``, shown by ``exchange bench``) is a
+primary-key lookup of one member on the same database and schema: the floor of a query's round
+trip, against which the pool query and the wave are ratios.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, select, text
 
 from benchmarks.seed import seed_asks, seed_members
+from benchmarks.table import percentile
 from exchange import migrate
 from exchange.asks.models import Ask
 from exchange.clock import utcnow
@@ -32,6 +36,7 @@ from exchange.db import Database
 from exchange.dispatch import Dispatcher
 from exchange.matching import candidates
 from exchange.matching.service import run_wave
+from exchange.members.models import Member
 from exchange.uow import UnitOfWork
 
 
@@ -44,6 +49,7 @@ class Result:
     wave_ms: list[float] = field(default_factory=list)  # run_wave + commit, per ask
     offered: list[int] = field(default_factory=list)  # helpers offered, per ask
     plans: dict[str, str] = field(default_factory=dict)  # which ask -> plan text
+    baseline_ms: list[float] = field(default_factory=list)  # a primary-key lookup, per sample
 
     def summary(self) -> str:
         return (f"{self.members} members, {self.asks} asks (seeded in {self.seed_seconds:.1f} s)"
@@ -54,12 +60,7 @@ class Result:
                 f"\n  offered per wave: {sum(self.offered) / max(len(self.offered), 1):.2f}")
 
 
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (p in 0..100); 0.0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+__all__ = ["Result", "explain", "percentile", "reset_schema", "run"]
 
 
 def reset_schema(url: str) -> None:
@@ -94,6 +95,8 @@ def _measure(db, url, members, asks, seed, wave_size, out) -> Result:
         ask_ids = seed_asks(conn, asks, ids, rnd, now)
     _analyze(db)
     result = Result(members=members, asks=asks, seed_seconds=time.perf_counter() - started)
+    _time_lookup(db, ids[0])  # warm-up, not counted
+    result.baseline_ms = [_time_lookup(db, rnd.choice(ids)) for _ in range(max(asks, 50))]
     settings = Settings(env="test", database_url=url, wave_size=wave_size, rate_limits=False)
     for ask_id in ask_ids:
         result.pool_ms.append(_time_pool(db, ask_id))
@@ -110,6 +113,14 @@ def _measure(db, url, members, asks, seed, wave_size, out) -> Result:
 def _analyze(db) -> None:
     with db.engine.begin() as conn:
         conn.execute(text("ANALYZE"))
+
+
+def _time_lookup(db, member_id: int) -> float:
+    with db.session() as session:
+        session.connection()  # checked out and begun before the clock starts, as in _time_pool
+        started = time.perf_counter()
+        session.execute(select(Member.handle).where(Member.id == member_id)).one()
+        return (time.perf_counter() - started) * 1000
 
 
 def _time_pool(db, ask_id: int) -> float:

@@ -10,13 +10,18 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.slow
 
 
-def test_a_newcomer_joins_and_lands_on_a_kind_empty_home(visit):
+def _join(visit, email: str):
     page = visit().open("/join")
     page.fill("input[name=handle]", "sam_reads")
     page.fill("input[name=display_name]", "Sam")
-    page.fill("input[name=email]", "sam@example.org")
+    page.fill("input[name=email]", email)
     page.fill("input[name=password]", "a long and quiet river")
     page.click("button[type=submit]")
+    return page
+
+
+def test_a_newcomer_joins_and_lands_on_a_kind_empty_home(visit):
+    page = _join(visit, "sam@example.org")
     page.wait_for_url(re.compile(r".*/home$"))
     expect(page.locator("h1")).to_have_text("Hello, Sam")
     expect(page.locator("#mine li.empty")).to_contain_text("Everyone here asks sometimes")
@@ -26,12 +31,7 @@ def test_a_newcomer_joins_and_lands_on_a_kind_empty_home(visit):
 
 def test_a_join_with_a_taken_handle_says_so_and_stays(visit, job_api):
     job_api.member("sam_reads")
-    page = visit().open("/join")
-    page.fill("input[name=handle]", "sam_reads")
-    page.fill("input[name=display_name]", "Sam")
-    page.fill("input[name=email]", "other@example.org")
-    page.fill("input[name=password]", "a long and quiet river")
-    page.click("button[type=submit]")
+    page = _join(visit, "other@example.org")
     expect(page.locator("#join .error")).to_be_visible()
     assert page.url.endswith("/join")
 
