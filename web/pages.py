@@ -1,5 +1,6 @@
-"""Server-rendered pages: a welcome, signing in and joining, and the home page where a member
-asks, sees offers arrive live and closes the loop with thanks.
+"""Server-rendered pages: a welcome, signing in and joining, the home page where a member
+asks, sees offers arrive live and closes the loop with thanks, and the profile page where they
+say what they can help with and when.
 
 The pages hold no rules: each renders a shell, and the browser script (``static/exchange.js``)
 does everything through the same REST API and Socket.IO pushes as any other client, signed in
@@ -51,6 +52,14 @@ def home():
         return redirect(url_for("pages.signin", next=request.path))
     since = notes.latest_id(uow().session, member_id=member.id)
     return render_template("home.html", member=member, since=since, csrf_token=generate_csrf())
+
+
+@pages.get("/profile")
+def profile():
+    member = _signed_in()
+    if member is None:
+        return redirect(url_for("pages.signin", next=request.path))
+    return render_template("profile.html", member=member, csrf_token=generate_csrf())
 
 
 @pages.get("/healthz")

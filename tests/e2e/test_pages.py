@@ -132,3 +132,37 @@ def test_after_the_server_restarts_the_page_catches_up_on_what_it_missed(
         assert page.locator("#offers li.fresh").count() == 1  # replayed once
     finally:
         own.stop()
+
+
+def test_a_member_says_what_they_can_help_with_and_then_hears_of_such_asks(
+        visit, job_api, run_jobs):
+    asker, newcomer = job_api.member("asker"), job_api.member("newcomer")
+    page = visit().sign_in("newcomer")
+    page.click("text=Your profile")
+    page.wait_for_url(re.compile(r".*/profile$"))
+    page.fill("input[name=skills]", "Knitting, python")
+    page.click("#add-slot")
+    page.select_option("#slots li select[name=weekday]", "2")
+    page.click("#profile button[type=submit]")
+    expect(page.locator("#profile .saved")).to_be_visible()
+    me = job_api.call(newcomer, "GET", "/me").get_json()
+    assert me["skills"] == ["knitting", "python"]
+    assert me["availability"] == [{"weekday": 2, "start": "18:00", "end": "20:00"}]
+
+    page.click("text=Home")
+    page.wait_for_selector("#live[data-state=live]")
+    job_api.ask(asker, title="Fix the heel of a knitted sock", tags=["knitting"])
+    run_jobs()
+    expect(page.locator("#offers li.fresh")).to_contain_text("knitted sock")
+
+
+def test_a_slot_that_ends_before_it_starts_is_explained(visit, job_api):
+    job_api.member("newcomer")
+    page = visit().sign_in("newcomer")
+    page.goto(page.url.replace("/home", "/profile"))
+    page.click("#add-slot")
+    page.fill("#slots li input[name=start]", "20:00")
+    page.fill("#slots li input[name=end]", "19:00")
+    page.click("#profile button[type=submit]")
+    expect(page.locator("#profile .error")).to_contain_text("starts before it ends")
+    expect(page.locator("#profile .saved")).to_be_hidden()

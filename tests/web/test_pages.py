@@ -78,3 +78,10 @@ def test_the_served_socketio_client_is_the_version_the_lock_file_pins(client):
     with client.get("/static/vendor/socket.io.min.js") as r:
         served = r.get_data(as_text=True)
     assert f"Socket.IO v{pinned}" in served[:200]
+
+
+def test_the_profile_page_needs_signing_in_and_renders_for_a_member(api, client):
+    assert client.get("/profile").location.endswith("/signin?next=/profile")
+    _signed_in(api)
+    page = api.client.get("/profile")
+    assert page.status_code == 200 and b'id="profile"' in page.data

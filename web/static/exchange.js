@@ -29,8 +29,18 @@
   /* A refusal's words: the message and any field messages, as one kind sentence. */
   function explain(data) {
     const fields = (data && data.errors && (data.errors.json || data.errors.query)) || {};
-    const details = Object.entries(fields).map(([field, msgs]) =>
-      `${field.replace(/_/g, " ")}: ${[].concat(msgs).join(" ")}`);
+    const details = [];
+    const walk = (where, value) => {
+      if (Array.isArray(value) && value.every((m) => typeof m === "string")) {
+        details.push(`${where}: ${value.join(" ")}`);
+      } else if (value && typeof value === "object") {
+        for (const [key, inner] of Object.entries(value)) {
+          const name = /^\d+$/.test(key) ? `#${Number(key) + 1}` : key.replace(/_/g, " ");
+          walk(where ? `${where} ${name}` : name, inner);
+        }
+      }
+    };
+    walk("", fields);
     return [data && data.message, ...details].filter(Boolean).join(" ");
   }
 
@@ -351,5 +361,61 @@
     home.start();
   }
 
-  window.Exchange = { signinPage, joinPage, homePage };
+  /* ---- profile ---------------------------------------------------------------------------- */
+
+  const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+  function slotRow(slot) {
+    const day = el("select", { name: "weekday", "aria-label": "Day" },
+      ...WEEKDAYS.map((name, i) => el("option", { value: String(i) }, name)));
+    day.value = String(slot.weekday);
+    const start = el("input", { type: "time", name: "start", value: slot.start, "aria-label": "From" });
+    const end = el("input", { type: "time", name: "end", value: slot.end, "aria-label": "Until" });
+    const li = el("li", {}, day, "from", start, "to", end);
+    li.append(el("button", { type: "button", class: "link", onclick: () => li.remove() }, "Remove"));
+    return li;
+  }
+
+  function timezones(select, current) {
+    const zones = (Intl.supportedValuesOf && Intl.supportedValuesOf("timeZone")) || [];
+    const all = Array.from(new Set(["UTC", current, ...zones])).filter(Boolean);
+    all.forEach((zone) => select.append(el("option", { value: zone }, zone)));
+    select.value = current;
+  }
+
+  async function profilePage() {
+    const form = byId("profile");
+    const slots = byId("slots");
+    const me = await api("GET", "/me");
+    if (!me.ok) return showError(form, explain(me.data));
+    const m = me.data;
+    form.elements.display_name.value = m.display_name;
+    form.elements.bio.value = m.bio || "";
+    form.elements.skills.value = (m.skills || []).join(", ");
+    form.elements.helping.checked = Boolean(m.helping);
+    form.elements.capacity.value = String(m.capacity);
+    timezones(form.elements.timezone, m.timezone || Intl.DateTimeFormat().resolvedOptions().timeZone);
+    (m.availability || []).forEach((slot) => slots.append(slotRow(slot)));
+    byId("add-slot").addEventListener("click", () =>
+      slots.append(slotRow({ weekday: 0, start: "18:00", end: "20:00" })));
+    submitWith(form, async (data) => {
+      form.querySelector(".saved").hidden = true;
+      const availability = Array.from(slots.children).map((li) => ({
+        weekday: Number(li.querySelector("[name=weekday]").value),
+        start: li.querySelector("[name=start]").value,
+        end: li.querySelector("[name=end]").value,
+      }));
+      const body = {
+        display_name: data.display_name, bio: data.bio,
+        skills: data.skills.split(",").map((t) => t.trim().toLowerCase()).filter(Boolean),
+        helping: form.elements.helping.checked, capacity: Number(data.capacity),
+        timezone: data.timezone, availability,
+      };
+      const r = await api("PATCH", "/me", body);
+      if (r.ok) form.querySelector(".saved").hidden = false;
+      else showError(form, explain(r.data));
+    });
+  }
+
+  window.Exchange = { signinPage, joinPage, homePage, profilePage };
 })();
