@@ -249,6 +249,7 @@
     if (ask.status === "confirmed") this.thanksForm(li, ask);
     actions.append(el("span", { class: "status", role: "status" }));
     li.append(actions);
+    if (ask.helper && ["matched", "delivered", "confirmed"].includes(ask.status)) this.conversation(li, ask);
   };
 
   Home.prototype.thanksForm = function (li, ask) {
@@ -260,6 +261,55 @@
       form.replaceWith(el("p", { class: "meta" }, r.ok ? "Thanks sent. That will mean a lot." : explain(r.data)));
     });
     li.append(form);
+  };
+
+  /* The ask's conversation, folded under its card; new messages arrive live (message.new). */
+  Home.prototype.conversation = function (li, ask) {
+    const thread = el("ul", { class: "thread", hidden: "" });
+    const body = el("input", { name: "body", maxlength: "2000", placeholder: "Write a message", "aria-label": "Message" });
+    const form = el("form", { class: "say", hidden: "" }, body, el("button", { type: "submit" }, "Send"));
+    const toggle = el("button", { type: "button", class: "link talk" }, "Messages");
+    toggle.addEventListener("click", async () => {
+      const opening = thread.hidden;
+      thread.hidden = form.hidden = !opening;
+      if (!opening) return;
+      const r = await api("GET", `/asks/${ask.id}/messages`);
+      thread.replaceChildren();
+      if (r.ok) r.data.items.forEach((m) => this.addMessage(thread, m));
+      if (!thread.children.length) thread.append(el("li", { class: "empty" }, "No messages yet. A quick hello is a good start."));
+      body.focus();
+    });
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (!body.value.trim()) return;
+      const r = await api("POST", `/asks/${ask.id}/messages`, { body: body.value });
+      if (r.ok) {
+        this.addMessage(thread, r.data);
+        body.value = "";
+      } else {
+        thread.append(el("li", { class: "error" }, explain(r.data)));
+      }
+    });
+    li.append(toggle, thread, form);
+  };
+
+  Home.prototype.addMessage = function (thread, message) {
+    if (thread.querySelector(`li[data-message="${message.id}"]`)) return;
+    const empty = thread.querySelector("li.empty");
+    if (empty) empty.remove();
+    const mine = message.author && message.author.handle === this.me;
+    thread.append(el("li", { "data-message": String(message.id), class: mine ? "mine" : "theirs" },
+      el("span", { class: "who" }, mine ? "You" : message.author.display_name), " ", message.body));
+  };
+
+  Home.prototype.messageArrived = function (data) {
+    const cards = document.querySelectorAll(`li[data-ask="${data.ask_id}"]`);
+    cards.forEach((li) => {
+      const thread = li.querySelector("ul.thread");
+      if (!thread) return;
+      if (thread.hidden) li.querySelector("button.talk").textContent = "Messages (new)";
+      else this.addMessage(thread, data.message);
+    });
   };
 
   Home.prototype.showHelping = function (ask) {
@@ -278,6 +328,7 @@
     }
     actions.append(el("span", { class: "status", role: "status" }));
     li.append(actions);
+    this.conversation(li, ask);
   };
 
   Home.prototype.wireForms = function () {
@@ -321,7 +372,7 @@
     "ask.expired": (d) => `“${d.ask.title}” closed without a helper this time.`,
     "ask.still_open": (d) => `“${d.ask.title}” is still open; a few more people will hear about it.`,
     "thanks.received": () => "Someone sent you thanks for your help.",
-    "message.new": () => "A new message in one of your conversations.",
+    "message.new": (d) => `${d.message.author.display_name} sent you a message: “${d.message.body.slice(0, 80)}”`,
   };
 
   Home.prototype.onPush = function (kind, note) {
@@ -337,6 +388,7 @@
       if (ask.helper && ask.helper.handle === this.me) this.showHelping(ask);
       if (kind === "ask.confirmed") this.loadBalance();
     }
+    if (kind === "message.new" && data.message) this.messageArrived(data);
     const text = (UPDATE_TEXT[kind] || (() => null))(data);
     if (text) {
       this.lists.updates.prepend(el("li", { "data-kind": kind }, text));
@@ -386,8 +438,11 @@
   async function profilePage() {
     const form = byId("profile");
     const slots = byId("slots");
+    const controls = form.querySelectorAll("input, textarea, select, button");
+    controls.forEach((c) => { c.disabled = true; }); // nothing typed now would survive the load
     const me = await api("GET", "/me");
     if (!me.ok) return showError(form, explain(me.data));
+    controls.forEach((c) => { c.disabled = false; });
     const m = me.data;
     form.elements.display_name.value = m.display_name;
     form.elements.bio.value = m.bio || "";
@@ -415,6 +470,7 @@
       if (r.ok) form.querySelector(".saved").hidden = false;
       else showError(form, explain(r.data));
     });
+    form.dataset.ready = "true";
   }
 
   window.Exchange = { signinPage, joinPage, homePage, profilePage };
