@@ -4,14 +4,16 @@ say what they can help with and when.
 
 The pages hold no rules: each renders a shell, and the browser script (``static/exchange.js``)
 does everything through the same REST API and Socket.IO pushes as any other client, signed in
-with the session cookie, so the API's authorization is the pages' too.
+with the session cookie, so the API's authorization is the pages' too; the one page only some
+members may see (``/moderate``) asks the same policy.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 
+from exchange.moderation.policy import can
 from exchange.notifications import service as notes
 from web.state import uow
 
@@ -51,7 +53,8 @@ def home():
     if member is None:
         return redirect(url_for("pages.signin", next=request.path))
     since = notes.latest_id(uow().session, member_id=member.id)
-    return render_template("home.html", member=member, since=since, csrf_token=generate_csrf())
+    return render_template("home.html", member=member, since=since, csrf_token=generate_csrf(),
+                           moderator=can(member, "review"))
 
 
 @pages.get("/profile")
@@ -60,6 +63,19 @@ def profile():
     if member is None:
         return redirect(url_for("pages.signin", next=request.path))
     return render_template("profile.html", member=member, csrf_token=generate_csrf())
+
+
+@pages.get("/moderate")
+def moderate():
+    """The review queue and community health; for everyone else there is nothing here."""
+    member = _signed_in()
+    if member is None:
+        return redirect(url_for("pages.signin", next=request.path))
+    if not can(member, "review"):
+        abort(404)
+    since = notes.latest_id(uow().session, member_id=member.id)
+    return render_template("moderate.html", member=member, since=since,
+                           csrf_token=generate_csrf())
 
 
 @pages.get("/healthz")

@@ -7,6 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from exchange.members.admin import set_role
+from exchange.members.models import Member
+
 pytestmark = pytest.mark.slow
 
 
@@ -189,3 +192,28 @@ def test_asker_and_helper_talk_and_messages_arrive_live(visit, job_api):
     asking.fill("#mine form.say input", "Thursday is perfect, thank you!")
     asking.click("#mine form.say button")
     expect(helping.locator("#helping ul.thread")).to_contain_text("Alex Thursday is perfect")
+
+
+def test_a_moderator_sees_a_flag_arrive_live_and_hides_the_ask(visit, job_api, make_uow):
+    moderator, author = job_api.member("moddy"), job_api.member("author")
+    with make_uow() as uow:
+        set_role(uow, member=uow.session.get(Member, moderator["id"]), role="moderator")
+        uow.commit()
+    ask = job_api.ask(author, title="Buy my miracle course, link inside", tags=["python"])
+    page = visit().sign_in("moddy")
+    page.click("text=Review queue")
+    page.wait_for_selector("#live[data-state=live]")
+    expect(page.locator("#queue li.empty")).to_be_visible()
+    expect(page.locator("#health")).to_contain_text("python")  # the ask waits under its tag
+
+    r = job_api.call(job_api.member("reporter"), "POST", "/flags", json={
+        "target_type": "ask", "target_id": ask["id"], "reason": "spam", "note": "An advert."})
+    assert r.status_code == 201, r.get_json()
+    item = page.locator(f"#queue li[data-target='ask:{ask['id']}']")
+    expect(item).to_contain_text("miracle course")  # arrived live (mod.flagged)
+    expect(item).to_contain_text("spam: An advert.")
+    item.locator("input[name=reason]").fill("Adverts aren't asks; happy to see a real one.")
+    item.locator("button:has-text('Hide')").click()
+    expect(page.locator("#queue li.empty")).to_be_visible()
+    other = job_api.member("bystander")
+    assert job_api.call(other, "GET", f"/asks/{ask['id']}").status_code == 404

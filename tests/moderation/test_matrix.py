@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from exchange.adapters.push import MODERATORS_ROOM, member_room
 from exchange.moderation import actions, sanctions
-from tests.conftest import empty_tables
+from tests.conftest import PASSWORD, empty_tables
 from tests.web.api_routes import (
     PREFIX,
     declared_routes,
@@ -212,6 +213,8 @@ def _outcome(response):
 def _cell(value) -> str:
     if value is None:
         return "—"
+    if isinstance(value, tuple) and value[0] == 302:
+        return f"302 → `{value[1]}`"
     if isinstance(value, tuple):
         return f"{value[0]} `{value[1]}`"
     return f"**{value}**" if isinstance(value, int) and value < 300 else str(value)
@@ -225,7 +228,10 @@ def markdown_tables() -> str:
                      for key, row in MATRIX.items())
     events = "".join(f"| `{event}` | " + " | ".join(_cell(row[r]) for r in ROLES) + " |\n"
                      for event, row in SOCKET_MATRIX.items())
-    return head + routes + "\n" + head.replace("| |", "| event |", 1) + events
+    pages = "".join(f"| `{key}` | " + " | ".join(_cell(row[r]) for r in ROLES) + " |\n"
+                    for key, row in PAGE_MATRIX.items())
+    return (head + routes + "\n" + head.replace("| |", "| event |", 1) + events + "\n"
+            + head.replace("| |", "| page |", 1) + pages)
 
 
 def test_the_docs_show_this_matrix():
@@ -261,6 +267,48 @@ def test_the_route_answers_every_role_as_the_matrix_says(client, db, world, rout
     if RECORD:
         print(f"MATRIX {route.key!r}: {got!r},")
     assert not wrong, "\n".join(wrong)
+
+
+# --- pages: every browser page × roles, signed in with the browser session --------------------
+# A cell is the status, or (302, where to) for a redirect.
+TO_SIGNIN, TO_HOME = (302, "/signin"), (302, "/home")
+PAGE_MATRIX: dict[str, dict[str, object]] = {
+    # Roles:         anonymous, member, author, helper, blocked, suspended, moderator, admin
+    "GET /": row(200, TO_HOME, TO_HOME, TO_HOME, TO_HOME, TO_HOME, TO_HOME, TO_HOME),
+    "GET /signin": row(200, TO_HOME, TO_HOME, TO_HOME, TO_HOME, TO_HOME, TO_HOME, TO_HOME),
+    "GET /join": row(200, TO_HOME, TO_HOME, TO_HOME, TO_HOME, TO_HOME, TO_HOME, TO_HOME),
+    "GET /home": row(TO_SIGNIN, 200, 200, 200, 200, 200, 200, 200),
+    "GET /profile": row(TO_SIGNIN, 200, 200, 200, 200, 200, 200, 200),
+    "GET /moderate": row(TO_SIGNIN, 404, 404, 404, 404, 404, 200, 200),
+    "GET /healthz": row(200, 200, 200, 200, 200, 200, 200, 200),
+}
+
+
+def page_routes(app) -> list[str]:
+    return sorted(f"GET {r.rule}" for r in app.url_map.iter_rules()
+                  if not r.rule.startswith((PREFIX, "/static/")) and "GET" in r.methods)
+
+
+def test_every_page_has_a_row(app):
+    assert page_routes(app) == sorted(PAGE_MATRIX)
+    for key, cells in PAGE_MATRIX.items():
+        assert tuple(cells) == ROLES, key
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_pages_answer_every_role_as_the_matrix_says(app, world, role):
+    roles, people, things, snapshot = world
+    snapshot.restore()
+    browser = app.test_client()
+    if roles[role] is not None:
+        r = browser.post(PREFIX + "/auth/login",
+                         json={"login": roles[role]["handle"], "password": PASSWORD})
+        assert r.status_code == 200, r.get_json()
+    got = {}
+    for key in PAGE_MATRIX:
+        r = browser.get(key.split(" ", 1)[1])
+        got[key] = (302, urlsplit(r.location).path) if r.status_code == 302 else r.status_code
+    assert got == {key: cells[role] for key, cells in PAGE_MATRIX.items()}
 
 
 # --- Socket.IO: the server's handlers × roles -------------------------------------------------

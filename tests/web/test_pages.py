@@ -8,7 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from exchange.members.admin import set_role
+from exchange.members.models import Member
 from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).parents[2]
@@ -85,3 +88,16 @@ def test_the_profile_page_needs_signing_in_and_renders_for_a_member(api, client)
     _signed_in(api)
     page = api.client.get("/profile")
     assert page.status_code == 200 and b'id="profile"' in page.data
+
+
+def test_the_review_page_is_only_there_for_moderators(api, client, make_uow):
+    assert client.get("/moderate").location.endswith("/signin?next=/moderate")
+    _signed_in(api, "ada")
+    assert api.client.get("/moderate").status_code == 404  # members: nothing here
+    assert b"Review queue" not in api.client.get("/home").data
+    with make_uow() as uow:
+        member = uow.session.scalar(select(Member).where(Member.handle == "ada"))
+        set_role(uow, member=member, role="moderator")
+        uow.commit()
+    assert api.client.get("/moderate").status_code == 200
+    assert b"Review queue" in api.client.get("/home").data
