@@ -217,3 +217,26 @@ def test_a_moderator_sees_a_flag_arrive_live_and_hides_the_ask(visit, job_api, m
     expect(page.locator("#queue li.empty")).to_be_visible()
     other = job_api.member("bystander")
     assert job_api.call(other, "GET", f"/asks/{ask['id']}").status_code == 404
+
+
+def test_a_member_reports_an_ask_from_the_offer_and_moderators_get_it(
+        visit, job_api, run_jobs, make_uow):
+    moderator = job_api.member("moddy")
+    with make_uow() as uow:
+        set_role(uow, member=uow.session.get(Member, moderator["id"]), role="moderator")
+        uow.commit()
+    asker = job_api.member("asker")
+    job_api.member("helper", skills=["python"])
+    page = visit().sign_in("helper")
+    ask = job_api.ask(asker, title="Cheap followers for your Python blog", tags=["python"])
+    run_jobs()
+    offer = page.locator(f"#offers li[data-ask='{ask['id']}']")
+    offer.locator("button:has-text('Report')").click()
+    offer.locator("select[name=reason]").select_option("spam")
+    offer.locator("input[name=note]").fill("Selling followers.")
+    offer.locator("button:has-text('Send to moderators')").click()
+    expect(offer).to_contain_text("Thank you for telling us")
+
+    queue = job_api.call(moderator, "GET", "/mod/flags").get_json()["items"]
+    [item] = [i for i in queue if i["target_type"] == "ask" and i["target_id"] == ask["id"]]
+    assert [(f["reason"], f["note"]) for f in item["flags"]] == [("spam", "Selling followers.")]

@@ -208,8 +208,35 @@
       }
     });
     pass.addEventListener("click", () => this.drop(this.lists.offers, ask.id));
-    li.append(el("div", { class: "actions" }, help, pass, status));
+    li.append(el("div", { class: "actions" }, help, pass, status, reportButton("ask", ask.id)));
   };
+
+  const REPORT_REASONS = [["spam", "Spam or advertising"], ["harassment", "Harassment"],
+    ["unsafe", "Something unsafe"], ["off_topic", "Not an ask for help"], ["other", "Something else"]];
+
+  /* "Report": a small inline form that flags an ask, a message or a member for moderators. */
+  function reportButton(targetType, targetId) {
+    const wrap = el("span", { class: "report" });
+    const open = el("button", { type: "button", class: "link" }, "Report");
+    open.addEventListener("click", () => {
+      const reason = el("select", { name: "reason", "aria-label": "What's wrong" },
+        ...REPORT_REASONS.map(([value, label]) => el("option", { value }, label)));
+      const note = el("input", { name: "note", maxlength: "500", placeholder: "Anything moderators should know (optional)", "aria-label": "Note" });
+      const form = el("form", { class: "report-form" }, reason, note,
+        el("button", { type: "submit" }, "Send to moderators"),
+        el("button", { type: "button", class: "link", onclick: () => form.replaceWith(open) }, "Never mind"));
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        const r = await api("POST", "/flags", { target_type: targetType, target_id: targetId, reason: reason.value, note: note.value });
+        form.replaceWith(el("span", { class: "meta" }, r.ok
+          ? "Thank you for telling us. A moderator will look at it; nobody is told who reported."
+          : explain(r.data)));
+      });
+      open.replaceWith(form);
+    });
+    wrap.append(open);
+    return wrap;
+  }
 
   Home.prototype.offerTaken = function (ask) {
     const li = this.lists.offers.querySelector(`:scope > li[data-ask="${ask.id}"]`);
@@ -299,7 +326,8 @@
     if (empty) empty.remove();
     const mine = message.author && message.author.handle === this.me;
     thread.append(el("li", { "data-message": String(message.id), class: mine ? "mine" : "theirs" },
-      el("span", { class: "who" }, mine ? "You" : message.author.display_name), " ", message.body));
+      el("span", { class: "who" }, mine ? "You" : message.author.display_name), " ", message.body,
+      mine ? null : reportButton("message", message.id)));
   };
 
   Home.prototype.messageArrived = function (data) {
