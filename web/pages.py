@@ -65,6 +65,16 @@ def profile():
     return render_template("profile.html", member=member, csrf_token=generate_csrf())
 
 
+@pages.get("/members/<string(minlength=1, maxlength=40):handle>")
+def member_profile(handle):
+    """A member's public profile: both sides of what they exchanged, and thanks."""
+    member = _signed_in()
+    if member is None:
+        return redirect(url_for("pages.signin", next=request.path))
+    return render_template("member.html", member=member, handle=handle,
+                           csrf_token=generate_csrf())
+
+
 @pages.get("/moderate")
 def moderate():
     """The review queue and community health; for everyone else there is nothing here."""

@@ -240,3 +240,26 @@ def test_a_member_reports_an_ask_from_the_offer_and_moderators_get_it(
     queue = job_api.call(moderator, "GET", "/mod/flags").get_json()["items"]
     [item] = [i for i in queue if i["target_type"] == "ask" and i["target_id"] == ask["id"]]
     assert [(f["reason"], f["note"]) for f in item["flags"]] == [("spam", "Selling followers.")]
+
+
+def test_a_helpers_profile_shows_both_sides_and_their_thanks(visit, job_api):
+    asker = job_api.member("asker", display_name="Alex")
+    helper = job_api.member("helper", display_name="Robin", bio="Retired teacher.")
+    ask = job_api.confirmed(asker, helper, minutes=20)
+    r = job_api.call(asker, "POST", f"/asks/{ask['id']}/thanks",
+                     json={"message": "You made it feel easy to ask."})
+    assert r.status_code == 201, r.get_json()
+    page = visit().sign_in("asker")
+    page.click("#mine a:has-text('Robin')")
+    page.wait_for_url(re.compile(r".*/members/helper$"))
+    expect(page.locator("#name")).to_have_text("Robin (@helper)")
+    expect(page.locator("#both-sides")).to_contain_text("given 20 minutes of help (1 times)")
+    expect(page.locator("#both-sides")).to_contain_text("received 0 minutes")
+    expect(page.locator("#thanks")).to_contain_text("You made it feel easy to ask.")
+
+
+def test_an_unknown_or_blocked_member_is_simply_not_found(visit, job_api):
+    job_api.member("asker")
+    page = visit().sign_in("asker")
+    page.goto(page.url.replace("/home", "/members/nobody_here"))
+    expect(page.locator("#name")).to_have_text("We couldn't find that member.")

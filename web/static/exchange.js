@@ -178,11 +178,12 @@
     refreshEmpty(list);
   };
 
-  function describe(ask, who) {
+  /* An ask's title, size and tags; `who` is a list of text and nodes (a linked name). */
+  function describe(ask, ...who) {
     const tags = ask.tags && ask.tags.length ? ` · ${ask.tags.join(", ")}` : "";
     return el("div", {},
       el("strong", { class: "title" }, ask.title),
-      el("div", { class: "meta" }, `${ask.minutes} minutes${tags}${who ? " · " + who : ""}`),
+      el("div", { class: "meta" }, `${ask.minutes} minutes${tags}`, ...(who.length ? [" · ", ...who] : [])),
       ask.details ? el("p", { class: "details" }, ask.details) : null);
   }
 
@@ -190,7 +191,7 @@
     if (ask.author && ask.author.handle === this.me) return;
     const li = this.item(this.lists.offers, ask);
     li.classList.toggle("fresh", Boolean(fresh));
-    li.append(describe(ask, `asked by ${ask.author ? ask.author.display_name : "a member"}`));
+    li.append(describe(ask, "asked by ", person(ask.author)));
     if (reasons && reasons.length) li.append(el("div", { class: "meta" }, `Why you: ${reasons.join("; ")}`));
     const status = el("span", { class: "status", role: "status" });
     const help = el("button", { type: "button", class: "accept" }, "I can help");
@@ -262,8 +263,7 @@
 
   Home.prototype.showMine = function (ask) {
     const li = this.item(this.lists.mine, ask);
-    const helper = ask.helper ? `${ask.helper.display_name} is helping` : null;
-    li.append(describe(ask, helper));
+    li.append(ask.helper ? describe(ask, person(ask.helper), " is helping") : describe(ask));
     li.append(el("div", { class: "meta state" }, STATUS[ask.status] || ask.status));
     const actions = el("div", { class: "actions" });
     const refresh = (data) => { this.showMine(data); this.loadBalance(); };
@@ -346,7 +346,7 @@
       return;
     }
     const li = this.item(this.lists.helping, ask);
-    li.append(describe(ask, `for ${ask.author.display_name}`));
+    li.append(describe(ask, "for ", person(ask.author)));
     const actions = el("div", { class: "actions" });
     if (ask.status === "matched") {
       actions.append(this.action("I've helped", `/asks/${ask.id}/deliver`, (d) => this.showHelping(d)));
@@ -610,5 +610,32 @@
     page.start();
   }
 
-  window.Exchange = { signinPage, joinPage, homePage, profilePage, moderatePage };
+  /* ---- a member's public profile ----------------------------------------------------------- */
+
+  async function memberPage() {
+    const root = byId("member");
+    const r = await api("GET", `/members/${encodeURIComponent(root.dataset.handle)}`);
+    if (!r.ok) {
+      byId("name").textContent = r.status === 404 ? "We couldn't find that member." : explain(r.data);
+      return;
+    }
+    const m = r.data;
+    byId("name").textContent = `${m.display_name} (@${m.handle})`;
+    byId("bio").textContent = m.bio || "";
+    byId("both-sides").textContent =
+      `Has given ${m.given_minutes} minutes of help (${m.helps_given} times) and received ` +
+      `${m.received_minutes} minutes (${m.asks_received} times). Both sides count here.`;
+    byId("skills").textContent = m.skills.length ? `Happy to help with: ${m.skills.join(", ")}` : "";
+    const list = byId("thanks");
+    m.thanks_received.forEach((t) => list.append(el("li", {},
+      `“${t.message}”`, el("span", { class: "when" }, ` — ${t.from_handle}`))));
+    refreshEmpty(list);
+  }
+
+  /* A person's name, linking to their profile. */
+  function person(p) {
+    return p ? el("a", { href: `/members/${encodeURIComponent(p.handle)}` }, p.display_name) : "a member";
+  }
+
+  window.Exchange = { signinPage, joinPage, homePage, profilePage, moderatePage, memberPage };
 })();
