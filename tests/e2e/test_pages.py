@@ -253,13 +253,16 @@ def test_a_helpers_profile_shows_both_sides_and_their_thanks(visit, job_api):
     page.click("#mine a:has-text('Robin')")
     page.wait_for_url(re.compile(r".*/members/helper$"))
     expect(page.locator("#name")).to_have_text("Robin (@helper)")
-    expect(page.locator("#both-sides")).to_contain_text("given 20 minutes of help (1 times)")
+    expect(page.locator("#both-sides")).to_contain_text("given 20 minutes of help (once)")
     expect(page.locator("#both-sides")).to_contain_text("received 0 minutes")
     expect(page.locator("#thanks")).to_contain_text("You made it feel easy to ask.")
 
 
-def test_an_unknown_or_blocked_member_is_simply_not_found(visit, job_api):
+@pytest.mark.parametrize("handle", ["nobody_here", "blocker"])
+def test_an_unknown_or_blocking_member_is_simply_not_found(visit, job_api, handle):
     job_api.member("asker")
+    blocker = job_api.member("blocker")
+    assert job_api.call(blocker, "POST", "/members/asker/block").status_code == 204
     page = visit().sign_in("asker")
-    page.goto(page.url.replace("/home", "/members/nobody_here"))
+    page.goto(page.url.replace("/home", f"/members/{handle}"))
     expect(page.locator("#name")).to_have_text("We couldn't find that member.")

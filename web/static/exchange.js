@@ -622,9 +622,10 @@
     const m = r.data;
     byId("name").textContent = `${m.display_name} (@${m.handle})`;
     byId("bio").textContent = m.bio || "";
+    const times = (n) => (n === 1 ? "once" : `${n} times`);
     byId("both-sides").textContent =
-      `Has given ${m.given_minutes} minutes of help (${m.helps_given} times) and received ` +
-      `${m.received_minutes} minutes (${m.asks_received} times). Both sides count here.`;
+      `Has given ${m.given_minutes} minutes of help (${times(m.helps_given)}) and received ` +
+      `${m.received_minutes} minutes (${times(m.asks_received)}). Both sides count here.`;
     byId("skills").textContent = m.skills.length ? `Happy to help with: ${m.skills.join(", ")}` : "";
     const list = byId("thanks");
     m.thanks_received.forEach((t) => list.append(el("li", {},
