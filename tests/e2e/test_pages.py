@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from exchange.members.admin import set_role
 from exchange.members.models import Member
+from tests.realtime.live import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -266,3 +267,17 @@ def test_an_unknown_or_blocking_member_is_simply_not_found(visit, job_api, handl
     page = visit().sign_in("asker")
     page.goto(page.url.replace("/home", f"/members/{handle}"))
     expect(page.locator("#name")).to_have_text("We couldn't find that member.")
+
+
+def test_what_the_page_has_shown_is_marked_read(visit, job_api, run_jobs):
+    asker, helper = job_api.member("asker"), job_api.member("helper", skills=["python"])
+    page = visit().sign_in("helper")
+    job_api.ask(asker, title="Read my Python error message with me", tags=["python"])
+    run_jobs()
+    expect(page.locator("#offers li.fresh")).to_contain_text("error message")
+
+    def offered_is_read():
+        notes = job_api.call(helper, "GET", "/notifications").get_json()["items"]
+        return [n["read_at"] is not None for n in notes if n["kind"] == "ask.offered"] == [True]
+
+    assert wait_until(offered_is_read, timeout=8)

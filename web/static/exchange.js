@@ -142,6 +142,18 @@
     this.wireForms();
     await Promise.all([this.loadBalance(), this.loadLists()]);
     this.connect();
+    this.markRead();
+  };
+
+  /* What the page has shown counts as read (debounced: one request for a burst of pushes). */
+  Home.prototype.markRead = function () {
+    clearTimeout(this.readTimer);
+    this.readTimer = setTimeout(() => {
+      if (this.since > (this.readUpTo || 0)) {
+        this.readUpTo = this.since;
+        api("POST", "/notifications/read", { up_to: this.since });
+      }
+    }, 1500);
   };
 
   Home.prototype.loadBalance = async function () {
@@ -422,6 +434,7 @@
       this.lists.updates.prepend(el("li", { "data-kind": kind }, text));
       refreshEmpty(this.lists.updates);
     }
+    this.markRead();
   };
 
   /* The live stream: `since()` is asked on every (re)connect, so the server replays what was
