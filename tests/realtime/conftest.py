@@ -27,14 +27,15 @@ def push_channel() -> str:
 
 @pytest.fixture(scope="session")
 def serve(database_url, db, push_channel, tmp_path_factory):
-    """``serve()`` starts one more web process; all are stopped at the end of the run."""
+    """``serve()`` starts one more web process (``serve(EXCHANGE_X="…")`` with settings of its
+    own); all are stopped at the end of the run."""
     home = tmp_path_factory.mktemp("live")
     env = server_env(database_url=database_url, redis_url=REDIS_URL, channel=push_channel,
                      instance=home / "instance")
     started: list[LiveServer] = []
 
-    def start() -> LiveServer:
-        server = LiveServer(env, home / f"server{len(started)}.log")
+    def start(**overrides: str) -> LiveServer:
+        server = LiveServer({**env, **overrides}, home / f"server{len(started)}.log")
         started.append(server)
         return server.start()
 
