@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from exchange.members.admin import set_role
 from exchange.members.models import Member
+from tests.conftest import PASSWORD
 from tests.realtime.live import wait_until
 
 pytestmark = pytest.mark.slow
@@ -281,3 +282,26 @@ def test_what_the_page_has_shown_is_marked_read(visit, job_api, run_jobs):
         return [n["read_at"] is not None for n in notes if n["kind"] == "ask.offered"] == [True]
 
     assert wait_until(offered_is_read, timeout=8)
+
+
+@pytest.mark.parametrize("where", ["//example.org/x", "/\\example.org", "https://example.org",
+                                   "javascript:alert(1)"])
+def test_signing_in_never_sends_you_off_the_site(visit, job_api, server, where):
+    job_api.member("ada")
+    visitor = visit()
+    page = visitor.page
+    page.goto(f"{server.url}/signin?next={where}")
+    page.fill("input[name=login]", "ada")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server.url}/home")
+
+
+def test_signing_in_returns_to_the_page_you_asked_for(visit, job_api, server):
+    job_api.member("ada")
+    page = visit().open("/profile")
+    assert page.url.endswith("/signin?next=/profile")
+    page.fill("input[name=login]", "ada")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server.url}/profile")

@@ -82,8 +82,9 @@
   }
 
   function nextPage() {
+    // Only a plain path of this site: "//host" or "/\\host" would leave it (an open redirect).
     const next = new URLSearchParams(location.search).get("next");
-    return next && next.startsWith("/") && !next.startsWith("//") ? next : "/home";
+    return next && /^\/[A-Za-z0-9_\-\/]*$/.test(next) && !next.startsWith("//") ? next : "/home";
   }
 
   async function signIn(login, password) {
