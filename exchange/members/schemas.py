@@ -140,6 +140,7 @@ class ThanksPublicSchema(Schema):
 
 
 class PublicMemberSchema(Schema):
+    id = fields.Integer(metadata={"description": "for flagging the member (POST /flags)"})
     handle = fields.String()
     display_name = fields.String()
     bio = fields.String()

@@ -305,3 +305,32 @@ def test_signing_in_returns_to_the_page_you_asked_for(visit, job_api, server):
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{server.url}/profile")
+
+
+def test_from_a_profile_a_member_can_block_quietly_or_report(visit, job_api, make_uow):
+    moderator = job_api.member("moddy")
+    with make_uow() as uow:
+        set_role(uow, member=uow.session.get(Member, moderator["id"]), role="moderator")
+        uow.commit()
+    me, them = job_api.member("me_here"), job_api.member("pushy", display_name="Pushy")
+    page = visit().sign_in("me_here")
+    page.goto(page.url.replace("/home", "/members/pushy"))
+    page.click("#safety button:has-text('Report')")
+    page.select_option("#safety select[name=reason]", "harassment")
+    page.click("#safety button:has-text('Send to moderators')")
+    expect(page.locator("#safety")).to_contain_text("Thank you for telling us")
+    page.click("#safety button:has-text('Block Pushy')")
+    expect(page.locator("#safety")).to_contain_text("They aren't told")
+
+    assert job_api.call(me, "GET", "/me").get_json()["blocked"] == ["pushy"]
+    assert job_api.call(them, "GET", "/members/me_here").status_code == 404
+    queue = job_api.call(moderator, "GET", "/mod/flags").get_json()["items"]
+    assert [(i["target_type"], i["target_id"]) for i in queue] == [("member", them["id"])]
+
+
+def test_your_own_profile_offers_no_block_or_report(visit, job_api):
+    job_api.member("me_here")
+    page = visit().sign_in("me_here")
+    page.goto(page.url.replace("/home", "/members/me_here"))
+    expect(page.locator("#name")).to_contain_text("@me_here")
+    expect(page.locator("#safety")).to_be_hidden()

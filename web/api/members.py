@@ -21,7 +21,8 @@ def public_profile(session, member) -> dict:
     thanks = thanks_for_helper(session, member.id)
     handles = members.handles_by_id(session, {t.author_id for t in thanks})
     return {
-        "handle": member.handle, "display_name": member.display_name, "bio": member.bio,
+        "id": member.id, "handle": member.handle, "display_name": member.display_name,
+        "bio": member.bio,
         "skills": member.skill_tags, "role": member.role, "created_at": member.created_at,
         **ledger.totals(session, member.id),
         "thanks_received": [

@@ -645,6 +645,22 @@
     m.thanks_received.forEach((t) => list.append(el("li", {},
       `“${t.message}”`, el("span", { class: "when" }, ` — ${t.from_handle}`))));
     refreshEmpty(list);
+    if (m.handle !== root.dataset.me) safetyActions(byId("safety"), m);
+  }
+
+  /* Blocking is private and quiet; reporting goes to moderators. Both are always one click. */
+  function safetyActions(box, m) {
+    const status = el("span", { class: "meta", role: "status" });
+    const block = el("button", { type: "button", class: "secondary" }, `Block ${m.display_name}`);
+    block.addEventListener("click", async () => {
+      const r = await api("POST", `/members/${encodeURIComponent(m.handle)}/block`);
+      block.disabled = r.ok;
+      status.textContent = r.ok
+        ? "Blocked. They aren't told; you won't see each other's asks or be matched."
+        : explain(r.data);
+    });
+    box.append(block, reportButton("member", m.id), status);
+    box.hidden = false;
   }
 
   /* A person's name, linking to their profile. */
