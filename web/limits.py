@@ -52,7 +52,14 @@ def per_member() -> str:
 
 def per_account() -> str:
     """The account a sign-in names: by member id when it exists, so switching between handle
-    and email does not buy more tries; otherwise by the (hashed, possibly huge) login."""
+    and email does not buy more tries; otherwise by the (hashed, possibly huge) login. Asked
+    before the request and again when deducting a failure: looked up once."""
+    if "sign_in_key" not in g:
+        g.sign_in_key = _account_key()
+    return g.sign_in_key
+
+
+def _account_key() -> str:
     body = request.get_json(silent=True)
     login = body.get("login") if isinstance(body, dict) else None
     if not isinstance(login, str) or not login.strip():

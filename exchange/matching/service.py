@@ -58,10 +58,11 @@ def run_wave(uow, *, ask_id: int, round_: int, wave: int, presence: Presence | N
         _widen(uow, ask)
         return []
     chosen, rest = _choose(s, ask, presence or NoPresence(), settings.wave_size, seed)
-    offered = [r.candidate.member_id for r in chosen if _offer(uow, ask, r, wave)]
+    dumped = dump_ask(ask)  # once per wave: every offer and nudge carries the same ask
+    offered = [r.candidate.member_id for r in chosen if _offer(uow, ask, dumped, r, wave)]
     claimed.offered = len(offered)
     if wave == 1 and round_ == 0:
-        _suggest_paying_forward(uow, ask, rest[: settings.wave_size])
+        _suggest_paying_forward(uow, dumped, rest[: settings.wave_size])
     next_at = utcnow() + timedelta(seconds=settings.wave_seconds)
     uow.emit(WaveSent(ask_id=ask.id, round=round_, wave=wave, next_at=next_at.isoformat()))
     uow.flush()
@@ -88,14 +89,14 @@ def _quiet(member, now) -> bool:
     return in_quiet_hours(member.quiet_start, member.quiet_end, member.timezone, now)
 
 
-def _offer(uow, ask, ranked: ranking.Ranked, wave: int) -> bool:
+def _offer(uow, ask, dumped: dict, ranked: ranking.Ranked, wave: int) -> bool:
     member_id = ranked.candidate.member_id
     offer = offers.record_offer(uow.session, ask=ask, member_id=member_id, wave=wave, live=True,
                                 score=ranked.score, reasons=list(ranked.reasons))
     if offer is None:
         return False
     notify(uow, member_id=member_id, kind="ask.offered",
-           data={"ask": dump_ask(ask), "reasons": list(ranked.reasons), "wave": wave})
+           data={"ask": dumped, "reasons": list(ranked.reasons), "wave": wave})
     return True
 
 
@@ -109,13 +110,13 @@ def _widen(uow, ask: Ask) -> None:
     uow.flush()
 
 
-def _suggest_paying_forward(uow, ask: Ask, others: list[ranking.Ranked]) -> None:
+def _suggest_paying_forward(uow, dumped: dict, others: list[ranking.Ranked]) -> None:
     """Members who were helped recently and could help here hear about it (weekly at most)."""
     for r in others:
         if not r.candidate.received_recently:
             continue
         send_once(uow, member_id=r.candidate.member_id, key="pay-it-forward", ask_id=0,
                   every=PAY_IT_FORWARD_EVERY, kind="nudge", data={
-                      "nudge": "pay_it_forward", "ask": dump_ask(ask),
+                      "nudge": "pay_it_forward", "ask": dumped,
                       "message": "Someone is asking for help you could give — a chance to "
                                  "pass on the help you got, if you have time."})

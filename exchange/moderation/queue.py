@@ -71,6 +71,10 @@ def review_queue(session, *, actor, status: str = "open", limit: int = 200) -> l
     rows = session.scalars(select(Flag).where(Flag.status == status)
                            .order_by(Flag.id).limit(limit))
     groups: dict[tuple[str, int], list[Flag]] = {}
+    people: set[int] = set()
     for row in rows:
         groups.setdefault((row.target_type, row.target_id), []).append(row)
+        people.update(i for i in (row.flagger_id, row.claimed_by_id) if i is not None)
+    if people:  # one query; the session.get calls below then find them in the identity map
+        list(session.scalars(select(Member).where(Member.id.in_(people))))
     return [_item(session, key, flags) for key, flags in groups.items()]

@@ -6,19 +6,16 @@ Windows are never waited out: ``clock.advance`` moves the limits library's clock
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-import redis
 
 from exchange.clock import utcnow
 from tests.conftest import PASSWORD, Api
 from tests.web.api_routes import set_member
 from tests.web.seed import seeding
-
-REDIS_URL = os.environ.get("EXCHANGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/8")
+from tests.workers.conftest import redis_url  # noqa: F401 - emptied before and after
 
 
 class Clock:
@@ -297,19 +294,10 @@ def test_with_rate_limits_off_the_open_asks_cap_still_holds(unlimited_api):
 
 
 @pytest.fixture
-def shared_redis():
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
-    yield REDIS_URL
-    client.flushdb()
-    client.close()
-
-
-@pytest.fixture
-def two_apps(settings, db, dispatcher, shared_redis):
+def two_apps(settings, db, dispatcher, redis_url):  # noqa: F811 - the fixture, by name
     """Two web processes' apps on one Redis (the dispatcher is plain: no jobs are queued)."""
     from web import create_app
-    wired = replace(settings, redis_url=shared_redis)
+    wired = replace(settings, redis_url=redis_url)
     return [create_app(wired, db=db, dispatcher=dispatcher).test_client() for _ in range(2)]
 
 

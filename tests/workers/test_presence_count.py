@@ -1,7 +1,9 @@
 """Moderators see how many members are connected right now; members do not."""
 
+import redis
 from sqlalchemy import update
 
+from exchange.adapters.presence import STALE, RedisPresence
 from exchange.members.models import Member
 
 
@@ -25,3 +27,16 @@ def test_members_do_not_see_the_online_count(job_api, job_app):
     member = job_api.member("plain")
     job_app.extensions["sockets"].presence.connected(member["id"], "sid-c")
     assert "online_now" not in job_api.call(member, "GET", "/stats/community").get_json()
+
+
+def test_one_heartbeat_refreshes_every_socket_and_stale_ones_age_out(redis_url):
+    clock = {"now": 1_000_000.0}
+    connection = redis.Redis.from_url(redis_url)
+    presence = RedisPresence(connection, clock=lambda: clock["now"])
+    presence.refresh([(1, "a"), (1, "b"), (2, "c"), (3, "d")])
+    assert presence.online([1, 2, 3, 4]) == {1, 2, 3}
+    clock["now"] += STALE + 1
+    presence.refresh([(2, "c")])  # only member 2's process is still beating
+    assert presence.online([1, 2, 3]) == {2} and presence.count() == 1
+    presence.refresh([])  # a process with no sockets: nothing to send, no error
+    connection.close()
