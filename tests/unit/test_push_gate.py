@@ -41,8 +41,11 @@ def _manager():
     return manager, server
 
 
-def _socket(manager, eio_sid):
+def _socket(manager, eio_sid, *, gated: bool = False):
+    """A socket in the room; ``gated``: held back as a newly connecting one is, before joining."""
     sid = manager.connect(eio_sid, "/")
+    if gated:
+        manager.hold(sid, ROOM)
     manager.enter_room(sid, "/", ROOM)
     return sid
 
@@ -54,10 +57,7 @@ def _note(i):
 def test_pushes_during_the_replay_wait_and_repeats_are_skipped():
     manager, server = _manager()
     old = _socket(manager, "e-old")  # connected earlier: gets everything at once
-    manager.connect("e-new", "/")  # the new socket joins the room under the gate
-    new = manager.sid_from_eio_sid("e-new", "/")
-    manager.hold(new, ROOM)
-    manager.enter_room(new, "/", ROOM)
+    new = _socket(manager, "e-new", gated=True)  # the new socket joins under the gate
 
     manager.emit("message.new", _note(3), "/", room=ROOM)  # lands mid-replay, also replayed
     manager.emit("message.new", _note(5), "/", room=ROOM)  # lands mid-replay, after its read
@@ -84,10 +84,7 @@ def test_pushes_during_the_replay_wait_and_repeats_are_skipped():
 
 def test_a_forgotten_socket_releases_nothing_and_leaves_no_gate():
     manager, server = _manager()
-    manager.connect("e1", "/")
-    sid = manager.sid_from_eio_sid("e1", "/")
-    manager.hold(sid, ROOM)
-    manager.enter_room(sid, "/", ROOM)
+    sid = _socket(manager, "e1", gated=True)
     manager.forget(sid)
     assert manager.release(sid, [_note(1)], lambda *a: None) == 0
     manager.emit("message.new", _note(2), "/", room=ROOM)
@@ -97,10 +94,7 @@ def test_a_forgotten_socket_releases_nothing_and_leaves_no_gate():
 
 def test_concurrent_pushes_during_release_keep_order():
     manager, server = _manager()
-    manager.connect("e1", "/")
-    sid = manager.sid_from_eio_sid("e1", "/")
-    manager.hold(sid, ROOM)
-    manager.enter_room(sid, "/", ROOM)
+    sid = _socket(manager, "e1", gated=True)
     replay = [_note(i) for i in range(1, 201)]
     stop = threading.Event()
 
