@@ -1,4 +1,4 @@
-"""API read and write throughput (CONTRACT §9) against a live ``exchange serve``.
+"""API read and write throughput against a live ``exchange serve``.
 
 K client threads, one member (and API token) each, against ``benchmarks.live``'s server with a
 worker beside it:

@@ -1,4 +1,4 @@
-"""``exchange bench [SCENARIO]...`` — the benchmark suite (CONTRACT §9).
+"""``exchange bench [SCENARIO]...`` — the benchmark suite.
 
 Registered on the ``exchange`` script through the ``exchange.commands`` entry point (web/
 never imports benchmarks/). Runs against the configured database (``EXCHANGE_DATABASE_URL``)

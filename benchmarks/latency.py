@@ -1,4 +1,4 @@
-"""Post-to-offer latency with N connected helpers (CONTRACT §9, issue 4's measurement).
+"""Post-to-offer latency with N connected helpers (issue 4's measurement).
 
 Starts a real ``exchange serve`` and a real ``exchange worker`` against the given database and
 Redis (``benchmarks.live``), seeds N helpers with a skill of this run's own and an API token

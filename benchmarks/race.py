@@ -1,4 +1,4 @@
-"""The accept race (CONTRACT §9): N helpers accept the same open ask at the same moment.
+"""The accept race: N helpers accept the same open ask at the same moment.
 
 Against a live ``exchange serve`` (``benchmarks.live``): an asker posts an ask, N threads —
 one helper each, released together by a barrier — ``POST /api/v1/asks/{id}/accept``, and the

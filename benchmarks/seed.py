@@ -19,9 +19,9 @@ from sqlalchemy import insert
 
 from exchange.asks.models import Ask, AskTag
 from exchange.ledger.models import MemberTotals
-from exchange.matching.models import HelperStats
 from exchange.members.models import AvailabilitySlot, Member, MemberSkill
 from exchange.members.timeutil import slot_to_utc
+from exchange.offers.models import HelperStats
 
 TAGS = ("python", "writing", "english", "cv", "excel", "javascript", "cooking", "maths",
         "sql", "design", "spanish", "interviews", "statistics", "pandas", "react", "french",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from exchange import policy
 from exchange.asks import service as asks
 from exchange.asks.models import Ask, Thanks
 from exchange.asks.schemas import dump_ask
@@ -17,7 +18,7 @@ from exchange.ledger import service as ledger
 from exchange.ledger.models import Entry
 from exchange.members import service as members
 from exchange.members.schemas import MemberSelfSchema
-from exchange.moderation import policy, sanctions
+from exchange.moderation import sanctions
 from exchange.notifications.models import Notification
 from exchange.notifications.service import as_payload
 

@@ -1,4 +1,4 @@
-"""Settings from ``EXCHANGE_*`` environment variables (CONTRACT §2).
+"""Settings from ``EXCHANGE_*`` environment variables.
 
 Read once into an immutable ``Settings``; tests build their own with ``Settings.from_env(env)``
 or ``dataclasses.replace``. Development generates a secret key once and keeps it in the

@@ -4,10 +4,11 @@ from exchange.asks.models import Ask, AskSkip, AskTag, Thanks
 from exchange.conversation.models import Message
 from exchange.db import Base
 from exchange.ledger.models import Entry, MemberTotals, Transfer
-from exchange.matching.models import HelperStats, MatchWave, Offer
+from exchange.matching.models import MatchWave
 from exchange.members.models import ApiToken, AvailabilitySlot, Block, Member, MemberSkill
 from exchange.moderation.models import AuditEntry, Flag, SuspensionHide
 from exchange.notifications.models import Notification
+from exchange.offers.models import HelperStats, Offer
 from exchange.outbox.models import OutboxMessage
 from exchange.reminders.models import SentReminder
 

@@ -1,4 +1,4 @@
-"""The community view (CONTRACT §5): totals, two-way members, medians to first offer and match."""
+"""The community view: totals, two-way members, medians to first offer and match."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from exchange.asks.models import Ask
 from exchange.ledger.models import MemberTotals, Transfer
-from exchange.matching.models import Offer
 from exchange.members.models import Member
+from exchange.offers.models import Offer
 
 
 def community(session) -> dict:

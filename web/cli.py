@@ -1,4 +1,4 @@
-"""The ``exchange`` console script (CONTRACT §2): a Flask CLI group over ``create_app``.
+"""The ``exchange`` console script: a Flask CLI group over ``create_app``.
 
 Commands find the settings, database and dispatcher on the app (``ScriptInfo.load_app``), so
 ``flask --app web …`` runs the same commands, and tests can hand in their own app. The work
@@ -19,10 +19,12 @@ from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command
 from marshmallow import ValidationError
 
 from exchange import demo, migrate
+from exchange.adapters.embedded_redis import EmbeddedRedis
 from exchange.config import Settings
 from exchange.errors import DomainError
 from exchange.members.admin import create_admin
 from exchange.members.schemas import RegisterSchema
+from exchange.moderation.audit import verify
 from exchange.uow import UnitOfWork
 from web.app import create_app
 from web.state import AppState
@@ -78,7 +80,6 @@ def run_server(app: Flask, host: str, port: int) -> None:
 def _start_embedded_redis(settings: Settings):
     """No EXCHANGE_REDIS_URL: run the embedded server and point this process (and the worker
     it starts) at it, so jobs work exactly as with a real Redis."""
-    from exchange.adapters.embedded_redis import EmbeddedRedis
     server = EmbeddedRedis(settings.instance_dir)
     os.environ["EXCHANGE_REDIS_URL"] = server.start()
     return server
@@ -225,7 +226,6 @@ def audit_group() -> None:
 @audit_group.command("verify")
 def audit_verify() -> None:
     """Check the audit log's hash chain; exit 1 naming the first broken entry."""
-    from exchange.moderation.audit import verify
     with _state().db.session() as session:
         broken = verify(session)
     if broken is not None:

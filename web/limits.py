@@ -1,4 +1,4 @@
-"""Per-time-window rate limits (CONTRACT §11) with Flask-Limiter.
+"""Per-time-window rate limits with Flask-Limiter.
 
 One table, ``RULES``, says what is limited: (method, route) → a limit, a tighter one for new
 members, whose counter (member, address or account) and which responses count. Adding a
@@ -30,8 +30,10 @@ from functools import cache
 from flask import Flask, after_this_request, current_app, g, request
 from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 
+from exchange.asks.service import is_new_member
 from exchange.config import Settings
 from exchange.errors import RateLimited
+from exchange.members.service import get_by_login
 from web import errors
 from web.state import uow
 
@@ -64,7 +66,6 @@ def _account_key() -> str:
     login = body.get("login") if isinstance(body, dict) else None
     if not isinstance(login, str) or not login.strip():
         return per_address()
-    from exchange.members.service import get_by_login
     member = get_by_login(uow().session, login)
     if member is not None:
         device = known_device(member.id)
@@ -176,7 +177,6 @@ def _caller_is_new() -> bool:
     if member is None:
         return False
     if "rate_new_member" not in g:
-        from exchange.asks.service import is_new_member
         g.rate_new_member = is_new_member(uow().session, member)
     return g.rate_new_member
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 
-from exchange.moderation.policy import can
 from exchange.notifications import service as notes
+from exchange.policy import can
 from web.state import uow
 
 pages = Blueprint("pages", __name__, template_folder="templates", static_folder="static",

@@ -3,7 +3,8 @@
 A client connects with ``auth={"token": <api token>, "since": <last notification id>}`` or
 with the browser's session cookie. Anonymous, bogus, banned or suspended connections are
 refused; a browser from a foreign origin is refused by Socket.IO's same-origin check. The
-server joins the socket to ``member:<id>`` (and ``moderators``); clients never name rooms and
+server joins the socket to ``member:<id>`` only (moderators' ``mod.flagged`` are stored
+notifications of their own, like every push); clients never name rooms and
 there are no client→server events. On connect the member's stored notifications with
 ``id > since`` are replayed, oldest first, before any live push, and each notification reaches
 the socket once: pushes landing during the replay wait behind it (``web.push_gate``).
@@ -19,10 +20,11 @@ import time
 from flask import current_app, request, session
 from flask_socketio import SocketIO, join_room
 
-from exchange.adapters.push import MODERATORS_ROOM, channels, member_room
+from exchange.adapters.presence import HEARTBEAT, RedisPresence
+from exchange.adapters.push import channels, member_room
+from exchange.adapters.rq_jobs import connect
 from exchange.errors import Forbidden
 from exchange.members import service as members
-from exchange.moderation.policy import can
 from exchange.notifications import service as notes
 from web.auth import fingerprint
 from web.push_gate import GatedManager, GatedRedisManager
@@ -92,7 +94,6 @@ class Sockets:
             log.exception("could not handle a control message")
 
     def _heartbeat(self) -> None:
-        from exchange.adapters.presence import HEARTBEAT
         while True:
             time.sleep(HEARTBEAT)
             with self.lock:
@@ -149,8 +150,6 @@ def register(sio: SocketIO, sockets: Sockets) -> None:
             raise ConnectionRefusedError(err.code) from None
         sio.server.manager.hold(request.sid, member_room(member.id))
         join_room(member_room(member.id))
-        if can(member, "review"):  # the review queue's live updates (mod.flagged)
-            join_room(MODERATORS_ROOM)
         sockets.add(request.sid, member.id, token_id)
         sio.start_background_task(_replay, sio, st.db, request.sid, member.id, _since(auth))
 
@@ -165,8 +164,6 @@ def init_realtime(app, settings) -> SocketIO:
     presence = None
     channel, control = channels(settings.push_channel)
     if settings.redis_url:
-        from exchange.adapters.presence import RedisPresence
-        from exchange.adapters.rq_jobs import connect
         options.update(client_manager=GatedRedisManager(settings.redis_url, channel=channel))
         presence = RedisPresence(connect(settings.redis_url))
     else:

@@ -26,11 +26,8 @@ def member_room(member_id: int) -> str:
     return f"member:{member_id}"
 
 
-MODERATORS_ROOM = "moderators"
-
-
 class RedisPushPublisher:
-    def __init__(self, redis_url: str, connection=None, prefix: str = "exchange"):
+    def __init__(self, redis_url: str, connection, prefix: str = "exchange"):
         channel, self.control = channels(prefix)
         self.manager = socketio.RedisManager(redis_url, channel=channel, write_only=True)
         self._redis = connection
@@ -38,12 +35,7 @@ class RedisPushPublisher:
     def push(self, member_id: int, kind: str, payload: dict) -> None:
         self.manager.emit(kind, payload, room=member_room(member_id), namespace="/")
 
-    def push_moderators(self, kind: str, payload: dict) -> None:
-        self.manager.emit(kind, payload, room=MODERATORS_ROOM, namespace="/")
-
     def drop(self, *, member_id: int | None = None, token_id: int | None = None) -> None:
         """Disconnect the member's sockets (or those opened with one token) everywhere."""
-        if self._redis is None:
-            return
         message = {"member_id": member_id, "token_id": token_id}
         self._redis.publish(self.control, json.dumps(message))

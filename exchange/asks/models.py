@@ -24,7 +24,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from exchange.clock import utcnow
 from exchange.db import Base, UTCDateTime
 
-OPEN_FOR = timedelta(days=14)
+OPEN_FOR = timedelta(days=14)  # an open ask closes gently after this (or at its window's end)
+AUTO_CONFIRM_AFTER = timedelta(days=7)  # a delivered ask the asker never confirmed
 STATUSES = ("open", "matched", "delivered", "confirmed", "cancelled", "expired")
 MODES = ("online", "in_person")
 
@@ -83,6 +84,11 @@ class Ask(Base):
         """When an open ask closes gently: its window's end, or 14 days after posting."""
         limit = self.created_at + OPEN_FOR
         return min(self.window_end, limit) if self.window_end else limit
+
+    @property
+    def auto_confirms_at(self) -> datetime | None:
+        """When a delivered ask confirms itself, if the asker hasn't."""
+        return self.delivered_at + AUTO_CONFIRM_AFTER if self.delivered_at else None
 
 
 class AskTag(Base):

@@ -1,6 +1,6 @@
 """Reading asks: the feed, my asks, asks I could help with — with cursor pagination.
 
-Pages are newest first by id; ``cursor`` is the last id of the previous page. Hidden asks,
+Pages are newest first by id (``exchange.pagination``). Hidden asks,
 asks of blocked members (either direction) and of deleted or banned authors are left out,
 except the actor's own.
 """
@@ -11,7 +11,8 @@ from sqlalchemy import and_, exists, func, or_, select
 
 from exchange.asks.models import Ask, AskSkip, AskTag
 from exchange.members.models import Block, Member, MemberSkill
-from exchange.moderation.policy import can
+from exchange.pagination import keyset_page
+from exchange.policy import can
 
 
 def _not_blocked(actor_id: int):
@@ -56,9 +57,4 @@ def page(session, *, actor, status=None, tag=None, mine=None, for_me=False, curs
         query = query.where(Ask.status == status)
     if tag:
         query = query.where(exists().where(AskTag.ask_id == Ask.id, AskTag.tag == tag))
-    if cursor:
-        query = query.where(Ask.id < cursor)
-    rows = list(session.scalars(query.order_by(Ask.id.desc()).limit(limit + 1)).unique())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].id if more else None)
+    return keyset_page(session, query, Ask.id, cursor=cursor, limit=limit)

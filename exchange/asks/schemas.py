@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from exchange.asks.coaching import coach, hints_as_dicts
 from exchange.clock import utcnow
-from exchange.validation import Id, Int, QueryInt, Text, UTCDateTime, no_nul, tag_list
+from exchange.validation import Int, QueryInt, Text, UTCDateTime, no_nul, tag_list
 
 MAX_AHEAD = timedelta(days=14)
 
@@ -138,7 +138,3 @@ class MessageSchema(Schema):
 
 class MessageListSchema(Schema):
     items = fields.List(fields.Nested(MessageSchema))
-
-
-class AskIdSchema(Schema):
-    ask_id = Id()

@@ -13,18 +13,19 @@ from datetime import timedelta
 
 from sqlalchemy import func, or_, select, update
 
-from exchange.asks.models import Ask, AskSkip, AskTag
+from exchange.asks.models import AUTO_CONFIRM_AFTER, OPEN_FOR, Ask, AskSkip, AskTag
 from exchange.asks.schemas import dump_ask
 from exchange.asks.states import IN_PROGRESS, TRANSITIONS
 from exchange.clock import utcnow
 from exchange.errors import Conflict, Forbidden, NotFound, RateLimited
 from exchange.events import AskPosted, AskReopened, AskStateChanged, HelpConfirmed
 from exchange.ledger import service as ledger
-from exchange.matching import offers
+from exchange.ledger.models import MemberTotals
 from exchange.members.models import Member
 from exchange.members.service import is_blocked_between, require_active
-from exchange.moderation.policy import can
 from exchange.notifications.service import notify
+from exchange.offers import service as offers
+from exchange.policy import can
 
 MAX_OPEN_ASKS = 5
 ASKS_PER_DAY = 10
@@ -66,7 +67,6 @@ def access_ask(session, *, actor: Member, ask_id: int) -> Ask:
 
 
 def is_new_member(session, member: Member) -> bool:
-    from exchange.ledger.models import MemberTotals
     if utcnow() - member.created_at >= timedelta(hours=24):
         return False
     totals = session.get(MemberTotals, member.id)
@@ -154,7 +154,7 @@ def accept_ask(uow, *, actor: Member, ask_id: int) -> Ask:
     s = uow.session
     ask = get_ask_or_raise(s, ask_id)
     if not ask.hidden and is_blocked_between(s, actor.id, ask.author_id):
-        # CONTRACT §4: a block refuses the accept with a reason (403), not a bare 404.
+        # A block refuses the accept with a reason (403), not a bare 404: the helper saw it.
         raise Forbidden("You can't take this ask.", code="blocked")
     ask = access_ask(s, actor=actor, ask_id=ask_id)
     if ask.helper_id == actor.id and ask.status in IN_PROGRESS:
@@ -251,12 +251,23 @@ EXPIRED_MESSAGE = ("The time for this ask has passed, so we've closed it for you
 
 
 def expire_ask(uow, *, ask_id: int) -> Ask | None:
+    """Close an open ask whose time has passed (the expiry job and the sweep call this).
+    None when there is nothing to do: the ask is gone, has moved on, or is not due yet."""
     ask = get_ask(uow.session, ask_id)
-    if ask is None or ask.status != "open":
-        return ask
+    if ask is None or ask.status != "open" or ask.expires_at > utcnow():
+        return None
     if _apply(uow, ask, "expire", closed_at=utcnow()):
         _notify_ask(uow, ask.author_id, "ask.expired", ask, message=EXPIRED_MESSAGE)
     return ask
+
+
+def auto_confirm_ask(uow, *, ask_id: int) -> Ask | None:
+    """Confirm a delivery the asker left unconfirmed for ``AUTO_CONFIRM_AFTER`` (job, sweep).
+    None when there is nothing to do: gone, no longer delivered, or not due yet."""
+    ask = get_ask(uow.session, ask_id)
+    if ask is None or ask.status != "delivered" or ask.auto_confirms_at > utcnow():
+        return None
+    return confirm_ask(uow, actor=None, ask_id=ask_id, auto=True)
 
 
 def _require_author(actor: Member, ask: Ask, verb: str) -> None:
@@ -266,8 +277,6 @@ def _require_author(actor: Member, ask: Ask, verb: str) -> None:
 
 def overdue_ask_ids(session, limit: int = 500) -> tuple[list[int], list[int]]:
     """Open asks past their expiry, and deliveries a week old (for the periodic sweep)."""
-    from exchange.asks.models import OPEN_FOR
-    from exchange.reminders.occasions import AUTO_CONFIRM_AFTER
     now = utcnow()
     open_rows = session.execute(select(Ask.id, Ask.created_at, Ask.window_end).where(
         Ask.status == "open", or_(Ask.created_at <= now - OPEN_FOR, Ask.window_end <= now))

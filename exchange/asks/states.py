@@ -1,4 +1,4 @@
-"""The ask state machine (CONTRACT §4), in one table.
+"""The ask state machine, in one table.
 
     open ──accept──▶ matched ──deliver──▶ delivered ──confirm──▶ confirmed
      │  ▲              │  │                                 ▲

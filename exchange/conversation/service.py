@@ -13,8 +13,8 @@ from exchange.clock import utcnow
 from exchange.conversation.models import Message
 from exchange.errors import Conflict, Forbidden
 from exchange.members.service import is_blocked_between, require_active
-from exchange.moderation.policy import can
 from exchange.notifications.service import notify
+from exchange.policy import can
 
 
 def message_payload(msg: Message) -> dict:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from exchange.clock import utcnow
 from exchange.errors import Conflict, InvalidInput, NotFound
 from exchange.ledger.models import Entry, MemberTotals, Transfer
+from exchange.pagination import keyset_page
 
 
 def ensure_totals(session, member_id: int) -> None:
@@ -124,14 +125,8 @@ def totals(session, member_id: int) -> dict:
 
 def entries_page(session, *, member_id: int, cursor: int | None,
                  limit: int) -> tuple[list, int | None]:
-    query = (select(Entry).where(Entry.member_id == member_id)
-             .order_by(Entry.id.desc()).limit(limit + 1))
-    if cursor:
-        query = query.where(Entry.id < cursor)
-    rows = list(session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].id if more else None)
+    return keyset_page(session, select(Entry).where(Entry.member_id == member_id), Entry.id,
+                       cursor=cursor, limit=limit)
 
 
 def sums_by_member(session) -> dict[int, tuple[int, int]]:

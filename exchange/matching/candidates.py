@@ -1,15 +1,16 @@
-"""The candidate search: who may be offered an ask, as one SQL query over indexed tables.
+"""The candidate search: who may be offered an ask, as one SQL query.
 
-Eligible (CONTRACT §6): active, helping, not the author, no block either way, not offered this
-ask before, did not step back from it, below capacity, a skill among the ask's tags (an
-untagged ask is open to all), a weekly slot overlapping the ask's window in UTC (no slots or no
-window: always fits), same area for in-person asks. Quiet hours are checked afterwards on the
-small pool, since they only decide whether a push goes out now.
+Eligible: active, helping, not the author, no block either way, not offered this ask before,
+did not step back from it, below capacity, a skill among the ask's tags (an untagged ask is
+open to all), a weekly slot overlapping the ask's window in UTC (no slots or no window: always
+fits), same area for in-person asks. Quiet hours are checked afterwards on the small pool,
+since they only decide whether a push goes out now.
 
-The query returns a **pool** of at most ``POOL`` members, pre-ordered by the two terms that
-dominate the ranking and that SQL can order on an index — tag overlap, then least recently
-offered (fairness) — and the pure ranking in ``matching.ranking`` orders that pool. So the work
-in Python is bounded by the pool, not by the membership.
+The query returns a **pool** of at most ``POOL`` members, ordered by the two terms that
+dominate the ranking — tag overlap, then least recently offered (fairness) — and the pure
+ranking in ``matching.ranking`` orders that pool. The work in Python is bounded by the pool;
+the database's is not yet: it filters every eligible member and sorts them (a top-N sort, not
+an index scan) before the LIMIT, so its cost grows with the membership.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from sqlalchemy.orm import aliased
 from exchange.asks.models import Ask, AskSkip
 from exchange.asks.states import IN_PROGRESS
 from exchange.ledger.models import MemberTotals
-from exchange.matching.models import HelperStats, Offer
 from exchange.matching.ranking import Candidate
 from exchange.members.models import AvailabilitySlot, Block, Member, MemberSkill
 from exchange.members.timeutil import WEEK, WEEKDAYS, overlaps, window_ranges
+from exchange.offers.models import HelperStats, Offer
 
 POOL = 50
 RECENT_OFFERS = timedelta(days=14)
@@ -103,21 +104,22 @@ def eligible_ids(session, ask, now) -> list[int]:
                                 .order_by(Member.id)))
 
 
-def pool(session, ask, now, online: set[int] | None = None) -> list[tuple[Member, Candidate]]:
+def pool(session, ask, now) -> list[tuple[Member, Candidate]]:
+    """The pool with what ranking needs; ``online`` is left False for the caller to fill in
+    from presence (a port the query can't see)."""
     rows = session.execute(pool_query(ask, now)).all()
     ids = [member.id for member, _, _ in rows]
     recent = _recent_offers(session, ids, now)
     days = _window_days(session, ask, ids, now)
-    online = online or set()
     out = []
     for member, stats, last_received in rows:
         out.append((member, Candidate(
             member_id=member.id, handle=member.handle, skills=frozenset(member.skill_tags),
-            online=member.id in online, offers_recent=recent.get(member.id, 0),
+            online=False, offers_recent=recent.get(member.id, 0),
             offers_total=stats.offers_total if stats else 0,
             accepts_total=stats.accepts_total if stats else 0,
             received_recently=bool(last_received and now - last_received <= RECENTLY_HELPED),
-            available_in_window=True, window_day=days.get(member.id))))
+            window_day=days.get(member.id))))
     return out
 
 

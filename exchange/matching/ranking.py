@@ -28,8 +28,8 @@ Why these weights:
   (3/14). Nobody is judged on a handful of declines; declining stays cheap.
 - **Pay-it-forward** (0.5) is a small nudge for people who were recently helped themselves.
 
-``available_in_window`` is part of eligibility, not the score; ``window_day`` only feeds the
-reason text.
+Being free in the ask's window is part of eligibility (the candidate query), not the score;
+``window_day`` only feeds the reason text.
 
 Ties
 ----
@@ -79,7 +79,6 @@ class Candidate:
     offers_total: int  # offers ever received
     accepts_total: int  # offers ever accepted
     received_recently: bool  # had help confirmed in the last 30 days
-    available_in_window: bool  # eligibility fact; not scored
     window_day: str | None = None  # e.g. "Thursday" when a slot matched the ask's window
 
 

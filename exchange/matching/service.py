@@ -19,10 +19,11 @@ from exchange.asks.models import Ask
 from exchange.asks.schemas import dump_ask
 from exchange.clock import utcnow
 from exchange.events import WaveSent
-from exchange.matching import candidates, offers, ranking
+from exchange.matching import candidates, ranking
 from exchange.matching.models import MatchWave
 from exchange.members.timeutil import in_quiet_hours
 from exchange.notifications.service import notify
+from exchange.offers import service as offers
 from exchange.ports import NoPresence, Presence
 from exchange.reminders.service import send_once
 

@@ -152,8 +152,3 @@ class PublicMemberSchema(Schema):
     helps_given = fields.Integer()
     asks_received = fields.Integer()
     thanks_received = fields.List(fields.Nested(ThanksPublicSchema))
-
-
-class HandleRefSchema(Schema):
-    handle = fields.String()
-    display_name = fields.String()

@@ -20,7 +20,7 @@ from exchange.events import TokenRevoked
 from exchange.members import passwords
 from exchange.members.models import ApiToken, AvailabilitySlot, Block, Member, MemberSkill
 from exchange.members.timeutil import slot_to_utc
-from exchange.moderation.policy import can
+from exchange.policy import can
 
 TOKEN_PREFIX = "exk_"
 

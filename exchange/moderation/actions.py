@@ -16,12 +16,13 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from exchange import policy
 from exchange.asks.service import get_ask_or_raise
 from exchange.clock import utcnow
 from exchange.errors import Conflict, InvalidInput, NotFound
 from exchange.members.models import Member
 from exchange.members.service import require_active
-from exchange.moderation import audit, policy, sanctions, targets
+from exchange.moderation import audit, sanctions, targets
 from exchange.moderation.models import Flag
 
 CLAIM_FOR = timedelta(minutes=15)

@@ -22,7 +22,10 @@ import json
 from sqlalchemy import select, text
 
 from exchange.clock import utcnow
+from exchange.members.service import get_by_handle
 from exchange.moderation.models import AuditEntry
+from exchange.pagination import keyset_page
+from exchange.policy import require
 
 GENESIS = "0" * 64
 LOCK_KEY = 740_512_001  # the advisory lock that serializes appends on PostgreSQL
@@ -76,25 +79,18 @@ def verify(session, batch: int = 500) -> int | None:
 
 def page(session, *, actor_id=None, action=None, target_type=None, target_id=None,
          cursor=None, limit=50) -> tuple[list[AuditEntry], int | None]:
-    """Newest first; ``cursor`` is the last id of the previous page."""
+    """Newest first, filtered (``exchange.pagination``)."""
     query = select(AuditEntry)
     for column, value in ((AuditEntry.actor_id, actor_id), (AuditEntry.action, action),
                           (AuditEntry.target_type, target_type),
                           (AuditEntry.target_id, target_id)):
         if value is not None:
             query = query.where(column == value)
-    if cursor:
-        query = query.where(AuditEntry.id < cursor)
-    rows = list(session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].id if more else None)
+    return keyset_page(session, query, AuditEntry.id, cursor=cursor, limit=limit)
 
 
 def read(session, *, actor, actor_handle: str | None = None, **filters):
     """``GET /mod/audit``: moderators read the log, filtered; an unknown actor matches none."""
-    from exchange.members.service import get_by_handle
-    from exchange.moderation.policy import require
     require(actor, "review")
     if actor_handle is not None:
         member = get_by_handle(session, actor_handle)

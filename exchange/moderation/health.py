@@ -18,7 +18,7 @@ from exchange.asks.models import Ask, AskTag
 from exchange.clock import utcnow
 from exchange.members.models import AvailabilitySlot, Member, MemberSkill
 from exchange.moderation.models import Flag
-from exchange.moderation.policy import require
+from exchange.policy import require
 
 UNTAGGED = "(no tag)"
 AGES = (("under_1h", timedelta(hours=1)), ("under_1d", timedelta(days=1)),

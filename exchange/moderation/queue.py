@@ -12,10 +12,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from exchange import policy
 from exchange.asks.models import Ask
 from exchange.clock import utcnow
 from exchange.members.models import Member
-from exchange.moderation import policy, targets
+from exchange.moderation import targets
 from exchange.moderation.actions import CLAIM_FOR
 from exchange.moderation.models import AuditEntry, Flag
 

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, select, update
 
+from exchange import policy
 from exchange.asks.models import Ask
 from exchange.clock import utcnow
 from exchange.errors import Conflict, NotFound
@@ -26,7 +27,7 @@ from exchange.ledger import service as ledger
 from exchange.ledger.models import Transfer
 from exchange.members import service as members
 from exchange.members.models import Member
-from exchange.moderation import audit, policy
+from exchange.moderation import audit
 from exchange.moderation.models import SuspensionHide
 from exchange.notifications.service import notify
 

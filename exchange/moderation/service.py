@@ -24,11 +24,12 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from exchange import policy
 from exchange.clock import utcnow
 from exchange.errors import Conflict, RateLimited
 from exchange.members.models import Member
 from exchange.members.service import require_active
-from exchange.moderation import audit, policy, targets, trust
+from exchange.moderation import audit, targets, trust
 from exchange.moderation.models import Flag
 from exchange.notifications.service import notify
 

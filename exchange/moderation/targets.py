@@ -14,7 +14,7 @@ from exchange.conversation.service import message_payload
 from exchange.errors import NotFound
 from exchange.members import service as members
 from exchange.members.models import Member
-from exchange.moderation.policy import can
+from exchange.policy import can
 
 
 def _message(session, actor, message_id: int) -> Message:
@@ -50,10 +50,6 @@ def load(session, target_type: str, target_id: int):
     """The target row regardless of who looks (moderators' side); None if gone."""
     model = {"ask": Ask, "message": Message, "member": Member}[target_type]
     return session.get(model, target_id)
-
-
-def author_id_of(target_type: str, target) -> int:
-    return target.id if target_type == "member" else target.author_id
 
 
 def set_hidden(target, hidden: bool) -> bool:

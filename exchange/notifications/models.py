@@ -1,7 +1,8 @@
 """Stored notifications: the durable half of every push.
 
 ``id`` is monotonic per database, so a client resumes with ``since``/``after`` = the last id it
-saw. ``data`` is JSON shaped per kind (CONTRACT §7); the push payload is the stored row.
+saw. ``data`` is JSON shaped per kind (``exchange.payloads``); the push payload is the stored
+row.
 """
 
 from __future__ import annotations

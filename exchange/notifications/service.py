@@ -7,7 +7,7 @@ they saw), oldest first, the same order a reconnecting socket replays.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from exchange.clock import utcnow
 from exchange.events import NotificationStored
@@ -34,15 +34,8 @@ def list_after(session, *, member_id: int, after: int = 0, limit: int = 100) -> 
 
 def latest_id(session, *, member_id: int) -> int:
     """The member's newest notification id (0 for none): where a page's live stream starts."""
-    from sqlalchemy import func
     return session.scalar(select(func.coalesce(func.max(Notification.id), 0)).where(
         Notification.member_id == member_id))
-
-
-def unread_count(session, *, member_id: int) -> int:
-    from sqlalchemy import func
-    return session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.member_id == member_id, Notification.read_at.is_(None)))
 
 
 def mark_read(uow, *, member_id: int, ids: list[int] | None = None,
@@ -58,7 +51,7 @@ def mark_read(uow, *, member_id: int, ids: list[int] | None = None,
 
 
 def as_payload(row: Notification) -> dict:
-    """The stored notification as pushed and as listed (CONTRACT §7)."""
+    """The stored notification as pushed and as listed ."""
     return {
         "id": row.id,
         "kind": row.kind,

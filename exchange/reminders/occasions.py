@@ -22,7 +22,6 @@ from exchange.members.timeutil import in_quiet_hours, quiet_ends_at
 from exchange.reminders.service import send_once
 
 CONFIRM_AFTER = timedelta(hours=24)
-AUTO_CONFIRM_AFTER = timedelta(days=7)
 FOLLOW_UP_AFTER = timedelta(days=7)
 NUDGE_EVERY = timedelta(days=14)
 

@@ -14,8 +14,8 @@ import pytest
 from marshmallow import ValidationError
 from sqlalchemy import update
 
+from exchange import payloads
 from exchange.asks.models import Ask
-from exchange.notifications import payloads
 from exchange.notifications.models import KINDS, Notification
 from exchange.notifications.service import as_payload
 from workers import asks as ask_jobs

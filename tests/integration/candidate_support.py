@@ -10,9 +10,9 @@ from exchange.asks import service as asks
 from exchange.asks.models import Ask
 from exchange.clock import utcnow
 from exchange.matching import candidates
-from exchange.matching.models import HelperStats
 from exchange.members import service as members
 from exchange.members.models import Member
+from exchange.offers.models import HelperStats
 
 
 def slot(weekday: int, start: str, end: str) -> dict:

@@ -12,9 +12,9 @@ from exchange.asks import service as asks
 from exchange.asks.models import AskSkip
 from exchange.clock import utcnow
 from exchange.matching import candidates
-from exchange.matching.offers import record_offer
 from exchange.members import service as members
 from exchange.members.models import Member
+from exchange.offers.service import record_offer
 from tests.integration.candidate_support import (
     act,
     ask,

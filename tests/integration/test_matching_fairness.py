@@ -8,8 +8,8 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from exchange.matching.models import Offer
 from exchange.matching.service import run_wave
+from exchange.offers.models import Offer
 from exchange.uow import UnitOfWork
 from tests.integration.candidate_support import ask, member
 

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from exchange.adapters.push import MODERATORS_ROOM, member_room
+from exchange.adapters.push import member_room
 from exchange.moderation import actions, sanctions
 from tests.conftest import PASSWORD, empty_tables
 from tests.web.api_routes import (
@@ -321,11 +321,12 @@ def test_the_pages_answer_every_role_as_the_matrix_says(app, world, role):
 # --- Socket.IO: the server's handlers × roles -------------------------------------------------
 # connect: which rooms the server put the socket in ("refused": none, the connection failed).
 # disconnect: what is left of the socket afterwards (None: it never connected).
-# Any other event a client sends is ignored: the socket is push only (CONTRACT §7).
-OWN, OWN_AND_MODS, REFUSED, GONE = "own room", "own room + moderators", "refused", "nothing left"
+# Any other event a client sends is ignored: the socket is push only. Everyone, moderators
+# included, is in their own room alone: mod.flagged is a stored notification per moderator.
+OWN, REFUSED, GONE = "own room", "refused", "nothing left"
 SOCKET_MATRIX: dict[str, dict[str, object]] = {
     # Roles:    anonymous, member, author, helper, blocked, suspended, moderator, admin
-    "connect": row(REFUSED, OWN, OWN, OWN, OWN, REFUSED, OWN_AND_MODS, OWN_AND_MODS),
+    "connect": row(REFUSED, OWN, OWN, OWN, OWN, REFUSED, OWN, OWN),
     "disconnect": row(None, GONE, GONE, GONE, GONE, None, GONE, GONE),
 }
 
@@ -340,8 +341,7 @@ def test_every_socket_handler_has_a_row(app):
 def _rooms(sio, sid, who) -> str:
     rooms = set(sio.server.manager.get_rooms(sid, "/")) - {sid}
     mine = {member_room(who["id"])}
-    return {frozenset(mine): OWN, frozenset(mine | {MODERATORS_ROOM}): OWN_AND_MODS}.get(
-        frozenset(rooms), f"rooms {sorted(rooms)}")
+    return OWN if rooms == mine else f"rooms {sorted(rooms)}"
 
 
 @pytest.mark.parametrize("role", ROLES)

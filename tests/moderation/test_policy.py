@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from exchange.moderation.policy import RoleChange, can
+from exchange.policy import RoleChange, can
 
 
 @dataclass

@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from exchange.notifications import payloads
+from exchange import payloads
 from tests.realtime.live import settle
 
 pytestmark = pytest.mark.slow

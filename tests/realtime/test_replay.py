@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
+from exchange import payloads
 from exchange.clock import utcnow
-from exchange.notifications import payloads
 from exchange.notifications import service as notes
 from exchange.notifications.models import Notification
 from tests.realtime.live import settle, wait_until

@@ -33,7 +33,6 @@ def helper(member_id, **overrides):
         "offers_total": 4,
         "accepts_total": 2,
         "received_recently": False,
-        "available_in_window": True,
     }
     fields.update(overrides)
     return Candidate(**fields)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 
-from exchange.matching.models import MatchWave, Offer
+from exchange.matching.models import MatchWave
 from exchange.notifications.models import Notification
+from exchange.offers.models import Offer
 
 
 def _offers(make_uow, ask_id):

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from exchange.matching.models import Offer
 from exchange.notifications.models import Notification
+from exchange.offers.models import Offer
 from exchange.reminders.models import SentReminder
 from workers.housekeeping import sweep
 

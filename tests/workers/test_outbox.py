@@ -15,7 +15,7 @@ import redis.connection
 from sqlalchemy import update
 
 from exchange.clock import utcnow
-from exchange.matching.models import Offer
+from exchange.offers.models import Offer
 from exchange.outbox import service as outbox_service
 from exchange.outbox.models import OutboxMessage
 from tests.workers.redis_server import RedisServer

@@ -1,6 +1,6 @@
 """Moderator routes: the review queue, resolutions, sanctions, ledger corrections, the audit log.
 
-Who may do what is decided in ``exchange.moderation.policy``; members get 403 here, anonymous
+Who may do what is decided in ``exchange.policy``; members get 403 here, anonymous
 callers 401 (``current_member``).
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from exchange.asks.schemas import AskSchema
+from exchange.members.service import get_member
 from exchange.moderation import actions, audit, health, queue, sanctions
-from exchange.moderation.policy import require
 from exchange.moderation.schemas import (
     AuditPageSchema,
     AuditQuerySchema,
@@ -28,6 +28,7 @@ from exchange.moderation.schemas import (
     SuspendSchema,
     TransferSchema,
 )
+from exchange.policy import require
 from web.auth import current_member
 from web.state import uow
 
@@ -133,7 +134,6 @@ def community_health(query):
 
 
 def _entry(session, row) -> dict:
-    from exchange.members.service import get_member
     actor = get_member(session, row.actor_id) if row.actor_id else None
     return {"id": row.id, "actor": actor, "action": row.action, "target_type": row.target_type,
             "target_id": row.target_id, "reason": row.reason, "data": row.data,

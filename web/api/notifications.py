@@ -36,7 +36,7 @@ class Read(MethodView):
     def post(self, data):
         unit = uow()
         member = current_member()
-        require_active(member)  # CONTRACT §8: suspended members get 403 on every write
+        require_active(member)  # a suspended member gets 403 on every write, this one too
         marked = notes.mark_read(unit, member_id=member.id, **data)
         unit.commit()
         return {"marked": marked}

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from exchange import stats
-from exchange.moderation.policy import can
+from exchange.policy import can
 from web.auth import current_member
 from web.state import uow
 

@@ -17,6 +17,8 @@ depends_on = None
 
 def _place_existing_slots_in_utc() -> None:
     """Slots saved before this revision get their UTC minutes of the week (see the model)."""
+    # Not a cycle: Alembic loads every revision file to build its graph, and only this one
+    # data step needs the app's code, so it is imported when the step runs.
     from exchange.clock import utcnow
     from exchange.members.timeutil import slot_to_utc
     conn = op.get_bind()

@@ -1,4 +1,8 @@
-"""The shape of every notification's ``data``, per kind (CONTRACT §7), checked strictly.
+"""The shape of every notification's ``data``, per kind, checked strictly.
+
+A leaf of the core: it reads the features' own schemas and tables (asks, reminders,
+notifications) and nothing in ``exchange`` imports it; the contract tests and live tests check
+every stored and pushed notification against it.
 
 Clients build on these payloads, so they are a contract: every field is required (``None`` is
 allowed only where the API itself allows it) and unknown fields are refused. Nested shapes are

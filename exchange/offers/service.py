@@ -1,4 +1,4 @@
-"""Offer bookkeeping shared by matching (writing offers) and asks (settling them on accept)."""
+"""Offer bookkeeping: matching writes offers, asks settle them on accept (one home below both)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from exchange.clock import utcnow
-from exchange.matching.models import HelperStats, Offer
+from exchange.offers.models import HelperStats, Offer
 
 
 def _bump_stats(session, member_id: int, **increments) -> None:

@@ -1,6 +1,8 @@
-"""One authorization policy for moderation: ``can(actor, action, target)``.
+"""The one access policy: ``can(actor, action, target)``.
 
-Every moderation service asks here before acting (``require`` raises 403 with a reason code).
+A kernel module, below every feature: asks, members and conversations ask it who may see what
+is hidden, moderation asks it who may act on whom, and the web layer asks it what to show.
+``require`` raises 403 with a reason code.
 ``target`` is the member the action lands on — for content, its author — or a ``RoleChange``.
 
 - Reviewing (the queue, claims, the audit log, community health) is for moderators and
