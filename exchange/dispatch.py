@@ -1,15 +1,21 @@
-"""After-commit dispatch: a literal map from event type to handlers.
+"""After-commit dispatch: run each committed event's handlers, in the order events were emitted.
 
 The unit of work hands its events here only once the commit has succeeded. Handlers are
-adapters (enqueue a job, publish a push). A failing handler is logged and never undoes the
-commit; for a durable event the outbox row then stays pending and the reconciler retries it.
-The map itself is built in ``exchange.handlers``.
+adapters (enqueue a job, publish a push); the map comes from ``exchange.handlers`` with each
+handler's dependencies bound by ``exchange.adapters.bootstrap``. A failing handler is logged by
+name, ends that event's run, and never undoes the commit; the next event still runs.
+
+An event counts as dispatched only when this process has handlers for it and every one of them
+succeeded. So a durable event stays pending in the outbox both when a handler failed and when
+this process has no handlers at all (no Redis configured: ``exchange demo`` before the first
+``exchange serve``), and the worker's reconciler sends it later.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from exchange import events
 
@@ -18,34 +24,39 @@ log = logging.getLogger(__name__)
 Handler = Callable[[events.Event], None]
 
 
+def handler_name(handler: Handler) -> str:
+    """``enqueue_matching``, also through the ``functools.partial`` bootstrap binds."""
+    while isinstance(handler, functools.partial):
+        handler = handler.func
+    return getattr(handler, "__qualname__", repr(handler))
+
+
 class Dispatcher:
-    def __init__(self, handlers: dict[type[events.Event], list[Handler]] | None = None):
+    def __init__(self, handlers: Mapping[type[events.Event], Sequence[Handler]] | None = None):
         self.handlers: dict[type[events.Event], list[Handler]] = {
-            events.NotificationStored: [],
-            events.AskPosted: [],
-            events.AskReopened: [],
-            events.AskStateChanged: [],
-            events.HelpConfirmed: [],
-            events.WaveSent: [],
-            events.TokenRevoked: [],
-        }
-        for kind, funcs in (handlers or {}).items():
-            self.handlers.setdefault(kind, []).extend(funcs)
+            kind: list(funcs) for kind, funcs in (handlers or {}).items()}
 
     def subscribe(self, kind: type[events.Event], handler: Handler) -> None:
         self.handlers.setdefault(kind, []).append(handler)
 
+    def handles(self, kind: type[events.Event]) -> bool:
+        return bool(self.handlers.get(kind))
+
     def run(self, event: events.Event) -> bool:
-        """Run every handler of one event; True when all of them succeeded."""
-        ok = True
-        for handler in self.handlers.get(type(event), []):
+        """Run the handlers of one event in order; True when there were some and all succeeded.
+
+        The first failure ends the event's run: the rest would most likely fail the same way
+        (Redis away), each costing the request a connection attempt, and a durable event is
+        retried whole by the reconciler (handlers are safe to run twice)."""
+        handlers = self.handlers.get(type(event), [])
+        for handler in handlers:
             try:
                 handler(event)
             except Exception:  # noqa: BLE001 - a side effect must never undo a commit
-                log.exception("handler %r failed for %r", handler, event)
-                ok = False
-        return ok
+                log.exception("%s failed for %r", handler_name(handler), event)
+                return False
+        return bool(handlers)
 
     def dispatch(self, batch: Iterable[events.Event]) -> list[events.Event]:
-        """Dispatch a committed batch in order; returns the events that fully succeeded."""
+        """Dispatch a committed batch in order; returns the events that were fully handled."""
         return [event for event in batch if self.run(event)]

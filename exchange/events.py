@@ -4,9 +4,10 @@ They are dispatched only after the transaction commits (``exchange.dispatch``); 
 unit of work drops them. Each is a small frozen dataclass of ids, kinds and ISO times — never
 ORM objects — so handlers re-fetch what they need and can run in another process.
 
-``durable`` events drive jobs (matching, reminders, expiry). The unit of work also writes them
-to the outbox in the same transaction, so a job is never lost when Redis is away at commit
-time: the reconciler re-dispatches what is still pending (``exchange.outbox``).
+``durable`` events drive jobs (matching, reminders, expiry, reinstatement). The unit of work
+also writes them to the outbox in the same transaction, so a job is never lost when Redis is
+away at commit time: the reconciler re-dispatches what is still pending (``exchange.outbox``).
+Every durable event has a handler in ``exchange.handlers.EVENT_HANDLERS`` (a test holds it).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class NotificationStored(Event):
     notification_id: int
     member_id: int
     kind: str
-    payload: dict | None = None  # the stored notification as pushed (CONTRACT §7)
+    payload: dict | None = None  # the stored notification, exactly as pushed and as listed
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,10 @@ class AskStateChanged(Event):
 
 @dataclass(frozen=True)
 class HelpConfirmed(Event):
-    durable: ClassVar[bool] = True
+    """A help was confirmed and its ledger transfer written. Nothing outside the database
+    follows from it today (``AskStateChanged`` plans the thanks reminders), so it is not
+    durable: no outbox row waits for a handler that does not exist."""
+
     ask_id: int
     transfer_id: int
     at: str | None = None
@@ -96,8 +100,7 @@ class WaveSent(Event):
 
 
 DURABLE: dict[str, type[Event]] = {
-    cls.__name__: cls for cls in (AskPosted, AskReopened, AskStateChanged, HelpConfirmed, WaveSent,
-                                  MemberSuspended)
+    cls.__name__: cls for cls in Event.__subclasses__() if cls.durable
 }
 
 

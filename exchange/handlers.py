@@ -1,18 +1,27 @@
-"""The after-commit handler map: which jobs each durable event enqueues or cancels.
+"""After-commit handlers: what each event sets going outside the database, in one literal map.
 
-A literal ``{EventType: [handlers]}`` map, built once per process around a job queue. Job ids
-are deterministic (``match-{ask}-{round}-{wave}``, ``expire-{ask}``, ``autoconfirm-{ask}``,
-``plan-{ask}-{status}-{round}``, ``reinstate-{member}-{until epoch}`` — a later suspension
-gets its own job; RQ allows only letters, digits, ``-`` and ``_`` in ids), so
-re-dispatching an event (the outbox reconciler) is harmless. Job functions are named by
+``EVENT_HANDLERS`` maps an event type to named module functions. Each takes the event and, by
+keyword, only the adapters it uses — ``jobs`` (the ``JobQueue`` port), ``push`` (the push
+publisher: ``push(member_id, kind, payload)`` and ``drop(member_id=|token_id=)``) and
+``settings`` — which ``exchange.adapters.bootstrap`` injects once per process. So a log line
+names ``enqueue_matching``, and a test can call a handler with a fake.
+
+Every durable event (``Event.durable``) has at least one handler here: the outbox keeps a
+durable event pending until a process with its handlers has run them all.
+
+Job ids are deterministic (``match-{ask}-{round}-{wave}``, ``expire-{ask}``,
+``autoconfirm-{ask}``, ``plan-{ask}-{status}-{round}``, ``reinstate-{member}-{until epoch}`` —
+a later suspension gets its own job; RQ allows only letters, digits, ``-`` and ``_`` in ids),
+so running a handler again (the outbox reconciler) is harmless. Job functions are named by
 import path: the core never imports ``workers``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from exchange import events
+from exchange.asks.models import AUTO_CONFIRM_AFTER
 from exchange.ports import JobQueue
 
 MATCH = "workers.matching.match_ask"
@@ -20,66 +29,91 @@ EXPIRE = "workers.asks.expire_ask"
 AUTO_CONFIRM = "workers.asks.auto_confirm"
 PLAN_REMINDERS = "workers.reminders.plan"
 REINSTATE = "workers.moderation.reinstate"
-AUTO_CONFIRM_AFTER = timedelta(days=7)
+
+STOPS_MATCHING = frozenset({"matched", "cancelled", "expired", "confirmed"})
+CLOSES = frozenset({"cancelled", "expired", "confirmed"})
+PLANS_REMINDERS = frozenset({"matched", "delivered", "confirmed"})
 
 
 def match_id(ask_id: int, round_: int, wave: int) -> str:
     return f"match-{ask_id}-{round_}-{wave}"
 
 
-def build(jobs: JobQueue, settings, push=None) -> dict:
-    def posted(e: events.AskPosted):
-        jobs.enqueue(MATCH, e.ask_id, 0, 1, job_id=match_id(e.ask_id, 0, 1), queue="matching")
-        if e.expires_at:
-            jobs.enqueue_at(datetime.fromisoformat(e.expires_at), EXPIRE, e.ask_id,
-                            job_id=f"expire-{e.ask_id}", queue="housekeeping")
+def _first_wave(jobs: JobQueue, ask_id: int, round_: int) -> None:
+    jobs.enqueue(MATCH, ask_id, round_, 1, job_id=match_id(ask_id, round_, 1), queue="matching")
 
-    def reopened(e: events.AskReopened):
-        jobs.enqueue(MATCH, e.ask_id, e.round, 1, job_id=match_id(e.ask_id, e.round, 1),
-                     queue="matching")
 
-    def wave_sent(e: events.WaveSent):
-        if e.next_at:
-            jobs.enqueue_at(datetime.fromisoformat(e.next_at), MATCH, e.ask_id, e.round,
-                            e.wave + 1, job_id=match_id(e.ask_id, e.round, e.wave + 1),
-                            queue="matching")
+def enqueue_matching(event: events.AskPosted, *, jobs: JobQueue) -> None:
+    _first_wave(jobs, event.ask_id, 0)
 
-    def state_changed(e: events.AskStateChanged):
-        if e.status in ("matched", "cancelled", "expired", "confirmed"):
-            for wave in range(2, settings.max_waves + 2):
-                jobs.cancel(match_id(e.ask_id, e.round, wave))
-        if e.status in ("cancelled", "expired", "confirmed"):
-            jobs.cancel(f"expire-{e.ask_id}")
-            jobs.cancel(f"autoconfirm-{e.ask_id}")
-        if e.status == "delivered" and e.at:
-            jobs.enqueue_at(datetime.fromisoformat(e.at) + AUTO_CONFIRM_AFTER, AUTO_CONFIRM,
-                            e.ask_id, job_id=f"autoconfirm-{e.ask_id}", queue="housekeeping")
-        if e.status in ("matched", "delivered", "confirmed"):
-            jobs.enqueue(PLAN_REMINDERS, e.ask_id, e.status, e.at,
-                         job_id=f"plan-{e.ask_id}-{e.status}-{e.round}", queue="reminders")
 
-    def notified(e: events.NotificationStored):
-        if push is not None and e.payload is not None:
-            push.push(e.member_id, e.kind, e.payload)
+def enqueue_rematching(event: events.AskReopened, *, jobs: JobQueue) -> None:
+    """A helper stepped back: a new round of waves, which skips them."""
+    _first_wave(jobs, event.ask_id, event.round)
 
-    def token_revoked(e: events.TokenRevoked):
-        if push is not None:
-            push.drop(token_id=e.token_id)
 
-    def member_suspended(e: events.MemberSuspended):
-        if push is not None:
-            push.drop(member_id=e.member_id)
-        if e.until:
-            until = datetime.fromisoformat(e.until)
-            jobs.enqueue_at(until, REINSTATE, e.member_id, queue="housekeeping",
-                            job_id=f"reinstate-{e.member_id}-{int(until.timestamp())}")
+def schedule_expiry(event: events.AskPosted, *, jobs: JobQueue) -> None:
+    if event.expires_at:
+        jobs.enqueue_at(datetime.fromisoformat(event.expires_at), EXPIRE, event.ask_id,
+                        job_id=f"expire-{event.ask_id}", queue="housekeeping")
 
-    return {
-        events.MemberSuspended: [member_suspended],
-        events.NotificationStored: [notified],
-        events.TokenRevoked: [token_revoked],
-        events.AskPosted: [posted],
-        events.AskReopened: [reopened],
-        events.WaveSent: [wave_sent],
-        events.AskStateChanged: [state_changed],
-    }
+
+def schedule_next_wave(event: events.WaveSent, *, jobs: JobQueue) -> None:
+    if event.next_at:
+        jobs.enqueue_at(datetime.fromisoformat(event.next_at), MATCH, event.ask_id, event.round,
+                        event.wave + 1, job_id=match_id(event.ask_id, event.round, event.wave + 1),
+                        queue="matching")
+
+
+def cancel_pending_jobs(event: events.AskStateChanged, *, jobs: JobQueue, settings) -> None:
+    """Taken or closed: later waves are moot; closed: so are expiry and auto-confirm."""
+    if event.status in STOPS_MATCHING:
+        for wave in range(2, settings.max_waves + 2):
+            jobs.cancel(match_id(event.ask_id, event.round, wave))
+    if event.status in CLOSES:
+        jobs.cancel(f"expire-{event.ask_id}")
+        jobs.cancel(f"autoconfirm-{event.ask_id}")
+
+
+def schedule_auto_confirm(event: events.AskStateChanged, *, jobs: JobQueue) -> None:
+    if event.status == "delivered" and event.at:
+        jobs.enqueue_at(datetime.fromisoformat(event.at) + AUTO_CONFIRM_AFTER, AUTO_CONFIRM,
+                        event.ask_id, job_id=f"autoconfirm-{event.ask_id}", queue="housekeeping")
+
+
+def plan_reminders(event: events.AskStateChanged, *, jobs: JobQueue) -> None:
+    if event.status in PLANS_REMINDERS:
+        jobs.enqueue(PLAN_REMINDERS, event.ask_id, event.status, event.at,
+                     job_id=f"plan-{event.ask_id}-{event.status}-{event.round}",
+                     queue="reminders")
+
+
+def push_notification(event: events.NotificationStored, *, push) -> None:
+    if event.payload is not None:
+        push.push(event.member_id, event.kind, event.payload)
+
+
+def drop_token_sockets(event: events.TokenRevoked, *, push) -> None:
+    push.drop(token_id=event.token_id)
+
+
+def drop_member_sockets(event: events.MemberSuspended, *, push) -> None:
+    push.drop(member_id=event.member_id)
+
+
+def schedule_reinstatement(event: events.MemberSuspended, *, jobs: JobQueue) -> None:
+    if event.until:
+        until = datetime.fromisoformat(event.until)
+        jobs.enqueue_at(until, REINSTATE, event.member_id, queue="housekeeping",
+                        job_id=f"reinstate-{event.member_id}-{int(until.timestamp())}")
+
+
+EVENT_HANDLERS = {
+    events.AskPosted: [enqueue_matching, schedule_expiry],
+    events.AskReopened: [enqueue_rematching],
+    events.WaveSent: [schedule_next_wave],
+    events.AskStateChanged: [cancel_pending_jobs, schedule_auto_confirm, plan_reminders],
+    events.NotificationStored: [push_notification],
+    events.TokenRevoked: [drop_token_sockets],
+    events.MemberSuspended: [drop_member_sockets, schedule_reinstatement],
+}

@@ -1,24 +1,49 @@
-"""Wiring the adapters for a process: the dispatcher with its job handlers."""
+"""Wiring a process: the adapters built once, injected into the handlers of ``exchange.handlers``.
+
+cosmicpython's bootstrap: each handler declares the dependencies it needs as keyword-only
+parameters (``jobs``, ``push``, ``settings``), and they are bound here with
+``functools.partial``, so the handler stays a named module function.
+
+Without Redis (no ``EXCHANGE_REDIS_URL`` and no connection given, as in ``exchange demo`` before
+the embedded server runs, or a test's bare app) the dispatcher has no handlers: committed
+durable events stay pending in the outbox, and a worker's reconciler sends them once one runs.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
+
+from exchange.adapters.push import RedisPushPublisher
+from exchange.adapters.rq_jobs import RQJobQueue, connect
 from exchange.config import Settings
-from exchange.dispatch import Dispatcher
+from exchange.dispatch import Dispatcher, Handler
+from exchange.handlers import EVENT_HANDLERS
 
 
 def dispatcher_for(settings: Settings, connection=None) -> Dispatcher:
-    """Job handlers when Redis is configured; without Redis, events only reach the outbox
-    (the worker's reconciler sends them once a Redis-backed worker runs)."""
     if not settings.redis_url and connection is None:
         return Dispatcher()
-    from exchange.adapters.push import RedisPushPublisher
-    from exchange.adapters.rq_jobs import RQJobQueue, connect
-    from exchange.handlers import build
     connection = connection or connect(settings.redis_url)
-    jobs = RQJobQueue(connection)
     url = settings.redis_url or _url_of(connection)
-    push = RedisPushPublisher(url, connection, prefix=settings.push_channel)
-    return Dispatcher(build(jobs, settings, push=push))
+    dependencies = {
+        "jobs": RQJobQueue(connection),
+        "push": RedisPushPublisher(url, connection, prefix=settings.push_channel),
+        "settings": settings,
+    }
+    return Dispatcher(bind(EVENT_HANDLERS, dependencies))
+
+
+def bind(handlers: dict, dependencies: dict) -> dict[type, list[Handler]]:
+    """Each handler with the dependencies it names bound; the map's shape unchanged."""
+    return {kind: [inject(handler, dependencies) for handler in funcs]
+            for kind, funcs in handlers.items()}
+
+
+def inject(handler, dependencies: dict) -> Handler:
+    wanted = [name for name, p in inspect.signature(handler).parameters.items()
+              if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    return functools.partial(handler, **{name: dependencies[name] for name in wanted})
 
 
 def _url_of(connection) -> str:

@@ -101,7 +101,7 @@ def test_a_failing_handler_does_not_undo_the_commit(make_uow, pair, dispatcher, 
 
 
 def test_a_failing_handler_does_not_stop_the_events_after_it(make_uow, pair, dispatcher, seen):
-    dispatcher.handlers[events.AskPosted].insert(0, _raise)
+    dispatcher.subscribe(events.AskPosted, _raise)  # after ``seen``: the first event fails
     with make_uow() as uow:
         _post(uow, pair[0])
         _post(uow, pair[0])

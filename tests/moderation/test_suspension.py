@@ -6,10 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from exchange.adapters.bootstrap import bind
 from exchange.clock import utcnow
 from exchange.dispatch import Dispatcher
 from exchange.events import MemberSuspended
-from exchange.handlers import build
+from exchange.handlers import EVENT_HANDLERS
 from exchange.members.models import Member
 from exchange.moderation import sanctions
 
@@ -76,8 +77,9 @@ def test_the_handler_drops_sockets_and_schedules_reinstatement(settings):
             self.calls.append(("at", func, args, job_id))
 
     fake = Recorder()
-    handler = build(fake, settings, push=fake)[MemberSuspended][0]
-    handler(MemberSuspended(member_id=7, until="2030-01-01T00:00:00+00:00"))
+    handlers = bind(EVENT_HANDLERS, {"jobs": fake, "push": fake, "settings": settings})
+    for handler in handlers[MemberSuspended]:
+        handler(MemberSuspended(member_id=7, until="2030-01-01T00:00:00+00:00"))
     assert fake.calls == [("drop", {"member_id": 7}),
                           ("at", "workers.moderation.reinstate", (7,), "reinstate-7-1893456000")]
 

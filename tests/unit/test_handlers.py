@@ -1,0 +1,140 @@
+"""The after-commit handler map: named module functions, one literal map, every durable event
+handled, dependencies bound at bootstrap, failures logged by the handler's name."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from datetime import UTC, datetime
+
+from exchange import events, handlers
+from exchange.adapters.bootstrap import bind
+from exchange.config import Settings
+from exchange.dispatch import Dispatcher, handler_name
+
+
+class FakeJobs:
+    def __init__(self):
+        self.calls = []
+
+    def enqueue(self, func, *args, job_id, queue="default"):
+        self.calls.append(("now", func, args, job_id, queue))
+
+    def enqueue_at(self, when, func, *args, job_id, queue="default"):
+        self.calls.append(("at", when, func, args, job_id, queue))
+
+    def cancel(self, job_id):
+        self.calls.append(("cancel", job_id))
+
+
+class FakePush:
+    def __init__(self):
+        self.calls = []
+
+    def push(self, member_id, kind, payload):
+        self.calls.append(("push", member_id, kind))
+
+    def drop(self, **who):
+        self.calls.append(("drop", who))
+
+
+def _bound():
+    jobs, push = FakeJobs(), FakePush()
+    deps = {"jobs": jobs, "push": push, "settings": Settings(max_waves=2)}
+    return Dispatcher(bind(handlers.EVENT_HANDLERS, deps)), jobs, push
+
+
+def test_every_durable_event_has_a_handler():
+    assert events.DURABLE, "no durable events at all?"
+    for name, kind in events.DURABLE.items():
+        assert handlers.EVENT_HANDLERS.get(kind), f"{name} is durable but nothing handles it"
+
+
+def test_every_handler_is_a_named_function_of_the_handlers_module():
+    for funcs in handlers.EVENT_HANDLERS.values():
+        for func in funcs:
+            assert inspect.isfunction(func)
+            assert func.__module__ == "exchange.handlers"
+            assert "<locals>" not in func.__qualname__
+            assert getattr(handlers, func.__name__) is func
+
+
+def test_handlers_ask_only_for_the_adapters_bootstrap_provides():
+    for funcs in handlers.EVENT_HANDLERS.values():
+        for func in funcs:
+            params = inspect.signature(func).parameters
+            wanted = {n for n, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+            assert wanted <= {"jobs", "push", "settings"}, func.__name__
+
+
+def test_a_posted_ask_enqueues_its_first_wave_and_schedules_its_expiry():
+    dispatcher, jobs, _ = _bound()
+    expires = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+    assert dispatcher.run(events.AskPosted(ask_id=5, expires_at=expires.isoformat()))
+    assert jobs.calls == [
+        ("now", handlers.MATCH, (5, 0, 1), "match-5-0-1", "matching"),
+        ("at", expires, handlers.EXPIRE, (5,), "expire-5", "housekeeping"),
+    ]
+
+
+def test_a_reopened_ask_starts_a_new_round():
+    dispatcher, jobs, _ = _bound()
+    dispatcher.run(events.AskReopened(ask_id=5, skip_member_id=3, round=2))
+    assert jobs.calls == [("now", handlers.MATCH, (5, 2, 1), "match-5-2-1", "matching")]
+
+
+def test_a_taken_ask_cancels_its_later_waves_and_plans_reminders():
+    dispatcher, jobs, _ = _bound()
+    dispatcher.run(events.AskStateChanged(ask_id=5, status="matched", round=0, at="x"))
+    assert jobs.calls == [("cancel", "match-5-0-2"), ("cancel", "match-5-0-3"),
+                          ("now", handlers.PLAN_REMINDERS, (5, "matched", "x"),
+                           "plan-5-matched-0", "reminders")]
+
+
+def test_a_stored_notification_is_pushed_to_its_member():
+    dispatcher, _, push = _bound()
+    dispatcher.run(events.NotificationStored(notification_id=1, member_id=7, kind="nudge",
+                                             payload={"id": 1}))
+    assert push.calls == [("push", 7, "nudge")]
+
+
+def test_an_event_nobody_handles_here_is_not_reported_done():
+    assert Dispatcher().run(events.AskPosted(ask_id=1)) is False
+    assert Dispatcher().dispatch([events.AskPosted(ask_id=1)]) == []
+
+
+def test_a_failing_handler_is_logged_by_its_name(caplog):
+    dispatcher, jobs, _ = _bound()
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("redis is away")
+
+    jobs.enqueue = refuse
+    with caplog.at_level(logging.ERROR, logger="exchange.dispatch"):
+        assert dispatcher.run(events.AskPosted(ask_id=5)) is False
+    assert "enqueue_matching failed" in caplog.text
+
+
+def test_a_bound_handler_keeps_its_name():
+    dispatcher, _, _ = _bound()
+    names = [handler_name(h) for h in dispatcher.handlers[events.AskPosted]]
+    assert names == ["enqueue_matching", "schedule_expiry"]
+
+
+def test_a_failing_handler_ends_its_events_run_but_not_the_next_event():
+    dispatcher, jobs, push = _bound()
+    calls = []
+
+    def refuse(*args, **kwargs):
+        calls.append("enqueue")
+        raise ConnectionError("redis is away")
+
+    jobs.enqueue = refuse
+    done = dispatcher.dispatch([
+        events.AskPosted(ask_id=5, expires_at="2030-01-01T00:00:00+00:00"),
+        events.NotificationStored(notification_id=1, member_id=7, kind="nudge", payload={}),
+    ])
+    assert calls == ["enqueue"]  # schedule_expiry was not tried: Redis is away anyway
+    assert jobs.calls == []
+    assert [type(e) for e in done] == [events.NotificationStored]
+    assert push.calls == [("push", 7, "nudge")]
