@@ -1,6 +1,6 @@
 """web/static/js/live.js in Chromium: a test page imports the module with a stand-in for the
 Socket.IO client, and each test plays the server — replaying, pushing live, repeating itself,
-reconnecting — then looks at what the page was handed.
+committing ids out of order as PostgreSQL can — then looks at what the page was handed.
 
 The page is served by a small HTTP server of the test's own (tests/e2e/harness/ and the app's
 web/static/), so the product carries no test-only route.
@@ -120,6 +120,15 @@ def test_a_notification_replayed_and_then_pushed_live_is_handled_once(page):
     stream.connect()
     stream.push(note(5), note(6), note(6), note(5))
     assert stream.handled() == [5, 6]
+
+
+def test_a_lower_id_committed_late_is_still_news_and_the_cursor_stays_highest(page):
+    stream = Stream(page, since=20)
+    stream.connect()
+    stream.push(note(22), note(21))  # 21 committed after 22 (PostgreSQL)
+    stream.push(note(21))  # and pushed twice
+    assert stream.handled() == [22, 21]
+    assert stream.cursor() == 22
 
 
 def test_every_reconnect_asks_for_what_came_after_the_highest_id_seen(page):

@@ -6,19 +6,23 @@
  * replays those, oldest first, then sends live pushes (web/push_gate.py keeps them behind the
  * replay). So a dropped connection or a server restart misses nothing.
  *
- * A push at or below the highest id seen was already shown and is dropped; a push without an
- * integer id is not a notification and is ignored. */
+ * The feed remembers every id it handled rather than only the highest: on PostgreSQL ids are
+ * not committed in order, so a lower id can arrive after a higher one and is still news, while
+ * the same id twice (replayed and pushed live) is not. A push without an integer id is not a
+ * notification and is ignored. The highest id seen is only the replay cursor. */
 
 export class Feed {
   constructor(since, onPush) {
     this.cursor = Number.isInteger(since) && since > 0 ? since : 0;
+    this.handled = new Set();
     this.onPush = onPush;
   }
 
   /* Hand a push on to the page unless it was handled before; true when it was handed on. */
   receive(kind, note) {
-    if (!note || !Number.isInteger(note.id) || note.id <= this.cursor) return false;
-    this.cursor = note.id;
+    if (!note || !Number.isInteger(note.id) || this.handled.has(note.id)) return false;
+    this.handled.add(note.id);
+    this.cursor = Math.max(this.cursor, note.id);
     this.onPush(kind, note);
     return true;
   }
