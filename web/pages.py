@@ -2,13 +2,16 @@
 asks, sees offers arrive live and closes the loop with thanks, and the profile page where they
 say what they can help with and when.
 
-The pages hold no rules: each renders a shell, and the browser script (``static/exchange.js``)
-does everything through the same REST API and Socket.IO pushes as any other client, signed in
-with the session cookie, so the API's authorization is the pages' too; the one page only some
-members may see (``/moderate``) asks the same policy.
+The pages hold no rules: each renders a shell naming itself in ``<body data-page>``, and the
+browser modules (``static/js/``, started by ``boot.js``; no inline script) do everything through
+the same REST API and Socket.IO pushes as any other client, signed in with the session cookie,
+so the API's authorization is the pages' too; the one page only some members may see
+(``/moderate``) asks the same policy.
 """
 
 from __future__ import annotations
+
+import mimetypes
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
@@ -16,6 +19,10 @@ from flask_wtf.csrf import generate_csrf
 from exchange.notifications import service as notes
 from exchange.policy import can
 from web.state import uow
+
+# A browser runs a module only if it is served as JavaScript. Flask sends what the host's MIME
+# table says, and some tables (the Windows registry, notably) can map .js to text/plain.
+mimetypes.add_type("text/javascript", ".js")
 
 pages = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                   static_url_path="/static")

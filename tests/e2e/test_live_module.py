@@ -1,0 +1,183 @@
+"""web/static/js/live.js in Chromium: a test page imports the module with a stand-in for the
+Socket.IO client, and each test plays the server — replaying, pushing live, repeating itself,
+committing ids out of order as PostgreSQL can — then looks at what the page was handed.
+
+The page is served by a small HTTP server of the test's own (tests/e2e/harness/ and the app's
+web/static/), so the product carries no test-only route.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import threading
+import urllib.parse
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+ROOTS = {"/static/": HERE.parents[1] / "web/static", "/harness/": HERE / "harness"}
+
+
+class _Files(SimpleHTTPRequestHandler):
+    extensions_map = {".js": "text/javascript", ".html": "text/html"}
+
+    def translate_path(self, path):
+        path = posixpath.normpath(urllib.parse.urlsplit(path).path)
+        for prefix, root in ROOTS.items():
+            if path.startswith(prefix):
+                return str(root / path[len(prefix):])
+        return str(HERE / "harness/not-here")
+
+    def log_message(self, *args):  # quiet: a failing test says what went wrong
+        pass
+
+
+@pytest.fixture(scope="module")
+def files():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Files)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture
+def page(browser, files):
+    context = browser.new_context()
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(files + "/harness/live.html")
+    page.wait_for_selector("body[data-ready]")
+    yield page
+    context.close()
+    assert errors == []
+
+
+class Stream:
+    """One page's live stream, starting at ``since``; the test is the server."""
+
+    def __init__(self, page, since: int):
+        self._s = page.evaluate_handle("since => window.liveHarness.open(since)", since)
+
+    def _call(self, body: str, arg=None):
+        return self._s.evaluate(f"(s, arg) => {body}", arg)
+
+    def connect(self) -> int:
+        """A (re)connection; the ``since`` its handshake asked the server for."""
+        return self._call("s.connect()")["since"]
+
+    def push(self, *notes: dict) -> None:
+        for note in notes:
+            self._call("s.push(arg.kind, arg)", note)
+
+    def push_raw(self, kind: str, payload) -> None:
+        self._call("s.push(arg[0], arg[1])", [kind, payload])
+
+    def handled(self) -> list[int]:
+        return [note_id for _kind, note_id in self._call("s.handled")]
+
+    def cursor(self) -> int:
+        return self._call("s.cursor()")
+
+    def drop(self) -> None:
+        self._call("s.drop()")
+
+    def refuse(self) -> None:
+        """A connection attempt the server turns down (connect_error)."""
+        self._call("s.refuse()")
+
+    def badge(self) -> list[str]:
+        """The #live badge: [data-state, its text]."""
+        return self._call("s.badge()")
+
+    def transports(self) -> list[str]:
+        return self._call("s.transports()")
+
+
+def note(note_id: int, kind: str = "ask.offered") -> dict:
+    """A stored notification as the server pushes and replays it (CONTRACT §7)."""
+    return {"id": note_id, "kind": kind, "created_at": "2030-01-01T10:00:00+00:00",
+            "read_at": None, "data": {"ask": {"id": 1, "title": "Read one paragraph"}}}
+
+
+def test_a_replay_and_then_live_pushes_are_handed_on_in_the_order_they_came(page):
+    stream = Stream(page, since=10)
+    assert stream.connect() == 10
+    stream.push(note(11), note(12))  # replayed
+    stream.push(note(13, "message.new"))  # live
+    assert stream.handled() == [11, 12, 13]
+    assert stream.cursor() == 13
+
+
+def test_a_notification_replayed_and_then_pushed_live_is_handled_once(page):
+    stream = Stream(page, since=0)
+    stream.connect()
+    stream.push(note(5), note(6), note(6), note(5))
+    assert stream.handled() == [5, 6]
+
+
+def test_a_lower_id_committed_late_is_still_news_and_the_cursor_stays_highest(page):
+    stream = Stream(page, since=20)
+    stream.connect()
+    stream.push(note(22), note(21))  # 21 committed after 22 (PostgreSQL)
+    stream.push(note(21))  # and pushed twice
+    assert stream.handled() == [22, 21]
+    assert stream.cursor() == 22
+
+
+def test_every_reconnect_asks_for_what_came_after_the_highest_id_seen(page):
+    stream = Stream(page, since=7)
+    assert stream.connect() == 7
+    stream.push(note(9), note(8))
+    stream.drop()
+    assert stream.connect() == 9
+
+
+def test_a_replay_after_a_reconnect_repeats_nothing_already_handled(page):
+    stream = Stream(page, since=0)
+    stream.connect()
+    stream.push(note(1), note(2))
+    stream.drop()
+    stream.connect()
+    stream.push(note(2), note(3))  # a replay that overlaps what came live
+    assert stream.handled() == [1, 2, 3]
+
+
+@pytest.mark.parametrize("payload", [None, {}, {"id": "7"}, {"id": 7.5}, {"id": True},
+                                     "ask.offered", {"kind": "ask.offered"}])
+def test_a_push_that_is_not_a_stored_notification_is_ignored(page, payload):
+    stream = Stream(page, since=3)
+    stream.connect()
+    stream.push_raw("ask.offered", payload)
+    assert stream.handled() == []
+    assert stream.cursor() == 3
+
+
+def test_a_page_rendered_without_notifications_starts_from_nothing(page):
+    stream = Stream(page, since=0)
+    assert stream.connect() == 0
+    stream.push(note(1))
+    assert stream.handled() == [1]
+
+
+def test_the_badge_says_whether_pushes_are_flowing(page):
+    stream = Stream(page, since=0)
+    assert stream.badge() == ["connecting", "Connecting…"]
+    stream.connect()
+    assert stream.badge() == ["live", "Live"]
+    stream.drop()
+    assert stream.badge() == ["reconnecting", "Reconnecting…"]
+    stream.refuse()
+    assert stream.badge() == ["reconnecting", "Reconnecting…"]
+    stream.connect()
+    assert stream.badge() == ["live", "Live"]
+
+
+def test_the_stream_tries_websocket_first_and_falls_back_to_polling(page):
+    assert Stream(page, since=0).transports() == ["websocket", "polling"]

@@ -1,0 +1,42 @@
+/* How the home page shows asks: an ask's state in words, its card's heading, and the line the
+ * Updates list gives each kind of push. Kind words: an ask that closed without a helper says
+ * nothing about the asker. */
+
+import { el } from "./dom.js";
+
+export const STATUS = {
+  open: "Waiting for a helper — it stays open, and a few more people hear about it over time.",
+  matched: "Someone is on it.",
+  delivered: "Your helper says it's done. Confirm when you agree.",
+  confirmed: "Done. Thank you both.",
+  cancelled: "Cancelled.",
+  expired: "This one closed without a helper this time. That happens — it says nothing about you or the ask.",
+};
+
+const UPDATE_TEXT = {
+  "ask.offered": (d) => `You might be a good fit for “${d.ask.title}”.`,
+  "ask.taken": (d) => `“${d.ask.title}” found a helper. Thank you for being there.`,
+  "ask.accepted": (d) => `${d.ask.helper ? d.ask.helper.display_name : "Someone"} is on it: “${d.ask.title}”.`,
+  "ask.withdrawn": (d) => `Your helper had to step back from “${d.ask.title}”; it's open again.`,
+  "ask.cancelled": (d) => `“${d.ask.title}” was cancelled.`,
+  "ask.delivered": (d) => `“${d.ask.title}” is done, your helper says. Confirm when you agree.`,
+  "ask.confirmed": (d) => `“${d.ask.title}” is confirmed. Minutes counted both ways.`,
+  "ask.expired": (d) => `“${d.ask.title}” closed without a helper this time.`,
+  "ask.still_open": (d) => `“${d.ask.title}” is still open; a few more people will hear about it.`,
+  "thanks.received": () => "Someone sent you thanks for your help.",
+  "message.new": (d) => `${d.message.author.display_name} sent you a message: “${d.message.body.slice(0, 80)}”`,
+};
+
+/* The line the Updates list shows for a push, or null for a kind it doesn't list. */
+export function updateText(kind, data) {
+  return (UPDATE_TEXT[kind] || (() => null))(data);
+}
+
+/* An ask's title, size and tags; `who` is a list of text and nodes (a linked name). */
+export function describe(ask, ...who) {
+  const tags = ask.tags && ask.tags.length ? ` · ${ask.tags.join(", ")}` : "";
+  return el("div", {},
+    el("strong", { class: "title" }, ask.title),
+    el("div", { class: "meta" }, `${ask.minutes} minutes${tags}`, ...(who.length ? [" · ", ...who] : [])),
+    ask.details ? el("p", { class: "details" }, ask.details) : null);
+}

@@ -1,0 +1,227 @@
+/* Home: ask (the composer and its coaching), offers arriving live, your asks and the ones you
+ * help with, each card closing its loop through the API; pushes come through the live feed. */
+
+import { api, explain } from "../api.js";
+import { STATUS, describe, updateText } from "../asks.js";
+import { conversation, messageArrived } from "../conversation.js";
+import { byId, el, person, refreshEmpty, showError, submitWith, tagList } from "../dom.js";
+import { Feed, liveStream } from "../live.js";
+import { reportButton } from "../report.js";
+
+export class Home {
+  constructor(root) {
+    this.root = root;
+    this.me = root.dataset.handle;
+    this.feed = new Feed(Number(root.dataset.since) || 0, (kind, note) => this.onPush(kind, note));
+    this.lists = { offers: byId("offers"), mine: byId("mine"), helping: byId("helping"), updates: byId("updates") };
+  }
+
+  async start() {
+    for (const list of Object.values(this.lists)) refreshEmpty(list);
+    this.wireForms();
+    await Promise.all([this.loadBalance(), this.loadLists()]);
+    this.socket = liveStream(this.feed);
+    this.markRead();
+  }
+
+  /* What the page has shown counts as read (debounced: one request for a burst of pushes). */
+  markRead() {
+    clearTimeout(this.readTimer);
+    this.readTimer = setTimeout(() => {
+      const upTo = this.feed.cursor;
+      if (upTo > (this.readUpTo || 0)) {
+        this.readUpTo = upTo;
+        api("POST", "/notifications/read", { up_to: upTo });
+      }
+    }, 1500);
+  }
+
+  async loadBalance() {
+    const r = await api("GET", "/me/balance");
+    if (!r.ok) return;
+    const b = r.data;
+    byId("balance").textContent =
+      `You've given ${b.given_minutes} minutes and received ${b.received_minutes} minutes. Both count.`;
+  }
+
+  async loadLists() {
+    const [offers, mine, helping] = await Promise.all([
+      api("GET", "/asks?for_me=true&status=open"), api("GET", "/asks?mine=asked"),
+      api("GET", "/asks?mine=helping")]);
+    if (offers.ok) offers.data.items.forEach((ask) => this.showOffer(ask, false));
+    if (mine.ok) mine.data.items.forEach((ask) => this.showMine(ask));
+    if (helping.ok) helping.data.items.forEach((ask) => this.showHelping(ask));
+  }
+
+  /* The ask's card in `list`, emptied for redrawing (a new card goes on top). */
+  item(list, ask) {
+    let li = list.querySelector(`:scope > li[data-ask="${ask.id}"]`);
+    if (!li) {
+      li = el("li", { "data-ask": String(ask.id) });
+      list.prepend(li);
+    }
+    li.replaceChildren();
+    refreshEmpty(list);
+    return li;
+  }
+
+  drop(list, askId) {
+    const li = list.querySelector(`:scope > li[data-ask="${askId}"]`);
+    if (li) li.remove();
+    refreshEmpty(list);
+  }
+
+  showOffer(ask, fresh, reasons) {
+    if (ask.author && ask.author.handle === this.me) return;
+    const li = this.item(this.lists.offers, ask);
+    li.classList.toggle("fresh", Boolean(fresh));
+    li.append(describe(ask, "asked by ", person(ask.author)));
+    if (reasons && reasons.length) li.append(el("div", { class: "meta" }, `Why you: ${reasons.join("; ")}`));
+    const status = el("span", { class: "status", role: "status" });
+    const help = el("button", { type: "button", class: "accept" }, "I can help");
+    const pass = el("button", { type: "button", class: "secondary pass" }, "Not this time");
+    help.addEventListener("click", async () => {
+      help.disabled = pass.disabled = true;
+      const r = await api("POST", `/asks/${ask.id}/accept`);
+      if (r.ok) {
+        this.drop(this.lists.offers, ask.id);
+        this.showHelping(r.data);
+      } else {
+        status.textContent = r.status === 409
+          ? "Someone else is already helping with this one — thank you for offering."
+          : explain(r.data);
+      }
+    });
+    pass.addEventListener("click", () => this.drop(this.lists.offers, ask.id));
+    li.append(el("div", { class: "actions" }, help, pass, status, reportButton("ask", ask.id)));
+  }
+
+  offerTaken(ask) {
+    const li = this.lists.offers.querySelector(`:scope > li[data-ask="${ask.id}"]`);
+    if (!li) return;
+    li.querySelectorAll("button.accept").forEach((b) => { b.disabled = true; });
+    li.querySelector(".status").textContent =
+      "Someone else is helping with this one — thank you for offering.";
+  }
+
+  /* A button that POSTs `path` (with `body()` if given) and hands the result to `done`. */
+  action(label, path, done, body, secondary) {
+    const button = el("button", { type: "button", class: secondary ? "secondary" : "" }, label);
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      const r = await api("POST", path, body ? body() : undefined);
+      if (r.ok) done(r.data);
+      else {
+        button.disabled = false;
+        button.parentNode.querySelector(".status").textContent = explain(r.data);
+      }
+    });
+    return button;
+  }
+
+  showMine(ask) {
+    const li = this.item(this.lists.mine, ask);
+    li.append(ask.helper ? describe(ask, person(ask.helper), " is helping") : describe(ask));
+    li.append(el("div", { class: "meta state" }, STATUS[ask.status] || ask.status));
+    const actions = el("div", { class: "actions" });
+    const refresh = (data) => { this.showMine(data); this.loadBalance(); };
+    if (ask.status === "open") {
+      actions.append(this.action("Cancel", `/asks/${ask.id}/cancel`, refresh, null, true));
+    }
+    if (ask.status === "matched" || ask.status === "delivered") {
+      actions.append(this.action("It's done — confirm", `/asks/${ask.id}/confirm`, refresh, () => ({})));
+    }
+    if (ask.status === "confirmed") this.thanksForm(li, ask);
+    actions.append(el("span", { class: "status", role: "status" }));
+    li.append(actions);
+    if (ask.helper && ["matched", "delivered", "confirmed"].includes(ask.status)) conversation(li, ask, this.me);
+  }
+
+  thanksForm(li, ask) {
+    const message = el("input", { name: "message", maxlength: "1000", placeholder: "A few words of thanks" });
+    const form = el("form", { class: "thanks" }, message, el("button", { type: "submit" }, "Send thanks"));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const r = await api("POST", `/asks/${ask.id}/thanks`, { message: message.value });
+      form.replaceWith(el("p", { class: "meta" }, r.ok ? "Thanks sent. That will mean a lot." : explain(r.data)));
+    });
+    li.append(form);
+  }
+
+  showHelping(ask) {
+    if (!["matched", "delivered"].includes(ask.status)) {
+      this.drop(this.lists.helping, ask.id);
+      return;
+    }
+    const li = this.item(this.lists.helping, ask);
+    li.append(describe(ask, "for ", person(ask.author)));
+    const actions = el("div", { class: "actions" });
+    if (ask.status === "matched") {
+      actions.append(this.action("I've helped", `/asks/${ask.id}/deliver`, (d) => this.showHelping(d)));
+      actions.append(this.action("Step back", `/asks/${ask.id}/withdraw`, (d) => this.showHelping(d), null, true));
+    } else {
+      actions.append(el("span", { class: "meta" }, "Waiting for them to confirm."));
+    }
+    actions.append(el("span", { class: "status", role: "status" }));
+    li.append(actions);
+    conversation(li, ask, this.me);
+  }
+
+  wireForms() {
+    const form = byId("ask");
+    document.querySelectorAll(".starters .chip").forEach((chip) => chip.addEventListener("click", () => {
+      form.elements.title.value = chip.dataset.title;
+      form.elements.minutes.value = chip.dataset.minutes;
+      form.elements.title.focus();
+    }));
+    submitWith(form, async (data) => {
+      const body = { title: data.title, details: data.details, minutes: Number(data.minutes), tags: tagList(data.tags) };
+      const r = await api("POST", "/asks", body);
+      if (!r.ok) return showError(form, explain(r.data));
+      form.reset();
+      this.showMine(r.data);
+      this.coach(r.data.coaching);
+    });
+    byId("signout").addEventListener("click", async () => {
+      await api("POST", "/auth/logout");
+      location.assign("/");
+    });
+  }
+
+  /* After an ask goes out: ideas for next time, never a scolding. */
+  coach(hints) {
+    const coaching = byId("coaching");
+    coaching.replaceChildren();
+    if (hints && hints.length) {
+      coaching.append(el("p", {}, "Your ask is out. A couple of ideas that could make it easier to say yes to next time:"),
+        el("ul", {}, ...hints.map((h) => el("li", {}, h.message))));
+    } else {
+      coaching.append(el("p", {}, "Your ask is out. We'll let you know the moment someone offers."));
+    }
+    coaching.hidden = false;
+  }
+
+  /* One new notification (the feed has already dropped any it handled before). */
+  onPush(kind, note) {
+    const data = note.data || {};
+    const ask = data.ask;
+    if (ask) {
+      if (kind === "ask.offered") this.showOffer(ask, true, data.reasons);
+      if (kind === "ask.taken") this.offerTaken(ask);
+      if (ask.author && ask.author.handle === this.me) this.showMine(ask);
+      if (ask.helper && ask.helper.handle === this.me) this.showHelping(ask);
+      if (kind === "ask.confirmed") this.loadBalance();
+    }
+    if (kind === "message.new" && data.message) messageArrived(data, this.me);
+    const text = updateText(kind, data);
+    if (text) {
+      this.lists.updates.prepend(el("li", { "data-kind": kind }, text));
+      refreshEmpty(this.lists.updates);
+    }
+    this.markRead();
+  }
+}
+
+export function start() {
+  new Home(byId("home")).start();
+}

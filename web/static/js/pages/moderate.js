@@ -1,0 +1,113 @@
+/* The review queue and community health, for moderators. A new flag (mod.flagged, through the
+ * live feed) reloads the queue; every action goes through the moderation API and is audited. */
+
+import { api, explain } from "../api.js";
+import { byId, el, refreshEmpty } from "../dom.js";
+import { Feed, liveStream } from "../live.js";
+
+const KIND_OF = { ask: "Ask", message: "Message", member: "Member" };
+
+function targetText(item) {
+  const t = item.target || {};
+  if (item.target_type === "ask") return `“${t.title}” by ${t.author ? t.author.display_name : "?"}`;
+  if (item.target_type === "message") return `“${t.body}” by ${t.author ? t.author.display_name : "?"}`;
+  return `${t.display_name} (@${t.handle})${t.bio ? ": " + t.bio : ""}`;
+}
+
+export class Moderation {
+  constructor(root) {
+    this.root = root;
+    this.queue = byId("queue");
+    this.feed = new Feed(Number(root.dataset.since) || 0, (kind) => {
+      if (kind === "mod.flagged") this.loadQueue();
+    });
+  }
+
+  async start() {
+    refreshEmpty(this.queue);
+    await Promise.all([this.loadQueue(), this.loadHealth()]);
+    this.socket = liveStream(this.feed);
+  }
+
+  async loadQueue() {
+    const r = await api("GET", "/mod/flags?status=open");
+    if (!r.ok) return;
+    this.queue.replaceChildren();
+    r.data.items.forEach((item) => this.queue.append(this.card(item)));
+    refreshEmpty(this.queue);
+  }
+
+  card(item) {
+    const li = el("li", { "data-target": `${item.target_type}:${item.target_id}` });
+    li.append(el("strong", {}, `${KIND_OF[item.target_type]}: `), targetText(item));
+    const h = item.author_history || {};
+    li.append(el("div", { class: "meta" },
+      `weight ${item.weight}${item.hidden ? " · hidden pending review" : ""} · ` +
+      `${h.recent_asks || 0} asks in 30 days · ${h.upheld_flags || 0} earlier upheld flags` +
+      `${item.claimed_by ? " · " + item.claimed_by.display_name + " is reviewing" : ""}`));
+    li.append(el("ul", { class: "flags" }, ...item.flags.map((f) => el("li", {},
+      `${f.reason}${f.note ? ": " + f.note : ""} — ${f.flagger ? f.flagger.display_name : "someone"}`))));
+    this.actions(li, item.flags[0].id);
+    return li;
+  }
+
+  /* Claim, dismiss, hide, warn or suspend: the first flag stands for the target's group. */
+  actions(li, flagId) {
+    const reason = el("input", { name: "reason", maxlength: "500", placeholder: "Reason (the member may read it)", "aria-label": "Reason" });
+    const days = el("input", { name: "days", type: "number", min: "1", max: "365", value: "7", "aria-label": "Days" });
+    const status = el("span", { class: "status", role: "status" });
+    const act = (action) => async () => {
+      const body = { action, reason: reason.value };
+      if (action === "suspend") body.days = Number(days.value);
+      const r = await api("POST", `/mod/flags/${flagId}/resolve`, body);
+      if (r.ok) {
+        li.remove();
+        refreshEmpty(this.queue);
+      } else {
+        status.textContent = explain(r.data);
+      }
+    };
+    const claim = el("button", { type: "button", class: "secondary" }, "I'll take this");
+    claim.addEventListener("click", async () => {
+      const r = await api("POST", `/mod/flags/${flagId}/claim`);
+      status.textContent = r.ok ? "It's yours for the next 15 minutes." : explain(r.data);
+    });
+    const button = (label, action, secondary) => el("button", { type: "button", class: secondary ? "secondary" : "", onclick: act(action) }, label);
+    li.append(el("div", { class: "actions" }, reason),
+      el("div", { class: "actions" }, claim, button("Dismiss", "dismiss", true), button("Hide", "hide"),
+        button("Warn", "warn"), el("span", {}, "or suspend for"), days, el("span", {}, "days"),
+        button("Suspend", "suspend"), status));
+  }
+
+  async loadHealth() {
+    const r = await api("GET", "/mod/health?weeks=8");
+    const box = byId("health");
+    if (!r.ok) { box.textContent = explain(r.data); return; }
+    box.replaceChildren(...health(r.data));
+    box.classList.remove("quiet");
+  }
+}
+
+function health(h) {
+  const minutes = (s) => (s === null || s === undefined ? "—" : `${Math.round(s / 60)} min`);
+  const table = (head, rows) => el("table", {},
+    el("thead", {}, el("tr", {}, ...head.map((c) => el("th", {}, c)))),
+    el("tbody", {}, ...rows.map((row) => el("tr", {}, ...row.map((c) => el("td", {}, String(c)))))));
+  return [
+    el("p", {}, `Median time to a first offer: ${minutes(h.median_seconds_to_first_offer)}; to a match: ${minutes(h.median_seconds_to_match)}.`),
+    el("h3", {}, "Asks waiting for a helper"),
+    h.waiting.length ? table(["tag", "waiting", "< 1 h", "1 h – 1 d", "1 d – 1 w", "> 1 w"],
+      h.waiting.map((w) => [w.tag, w.asks, w.under_1h, w.from_1h_to_1d, w.from_1d_to_1w, w.over_1w]))
+      : el("p", {}, "No ask is waiting."),
+    el("h3", {}, "Helpers by skill and weekday"),
+    h.supply.length ? table(["skill", "helpers", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+      h.supply.map((x) => [x.skill, x.helpers, ...Object.values(x.by_weekday)]))
+      : el("p", {}, "Nobody has listed a skill yet."),
+    el("h3", {}, "Flags per week"),
+    table(["week of", "flags"], h.flags_per_week.map((w) => [w.week_start, w.flags])),
+  ];
+}
+
+export function start() {
+  new Moderation(byId("moderate")).start();
+}
