@@ -1,6 +1,6 @@
 /* The live stream: Socket.IO pushes, each stored notification handled once.
  *
- * Every push is a stored notification ({id, kind, created_at, read_at, data}, CONTRACT §7).
+ * Every push is a stored notification ({id, kind, created_at, read_at, data}), named by its kind.
  * On each (re)connect the socket's auth callback asks for what came after the highest id this
  * page has seen, starting at the newest one it was rendered with (data-since); the server
  * replays those, oldest first, then sends live pushes (web/push_gate.py keeps them behind the
