@@ -5,6 +5,9 @@ web package never imports the workers. Abandoned-job recovery is tuned down from
 (a heartbeat TTL of the job timeout + 60 s, maintenance every 10 minutes): with a 30 s job
 timeout, a 10 s grace and maintenance every 15 s, a job whose worker died is found abandoned
 and retried (jobs carry retries) by another worker within about 55 s.
+
+The scheduler RQ forks is ``workers.scheduler.ExchangeScheduler``: it dies with the worker and
+holds none of its connections.
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ import threading
 
 import click
 from rq import SimpleWorker
+from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
 from rq.serializers import JSONSerializer
 
 from exchange.adapters.rq_jobs import JOB_TIMEOUT, QUEUES
 from exchange.config import Settings
 from workers import housekeeping
 from workers.runtime import configure
+from workers.scheduler import ExchangeScheduler
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60
@@ -32,6 +37,27 @@ class ExchangeWorker(SimpleWorker):
 
     def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:
         return int(job.timeout or JOB_TIMEOUT) + HEARTBEAT_GRACE
+
+    def _start_scheduler(self, burst=False, logging_level="INFO",
+                         date_format=DEFAULT_LOGGING_DATE_FORMAT,
+                         log_format=DEFAULT_LOGGING_FORMAT):
+        """RQ's own ``_start_scheduler``, building our scheduler instead of RQ's."""
+        self.scheduler = ExchangeScheduler(
+            self.queues, connection=self.connection, serializer=self.serializer,
+            logging_level=logging_level if logging_level is not None else self.log.level,
+            date_format=date_format, log_format=log_format)
+        self.scheduler.acquire_locks()
+        if not self.scheduler.acquired_locks:
+            return
+        if not burst:
+            self.scheduler.start()
+            return
+        try:
+            self.scheduler.register_birth()
+            self.scheduler.enqueue_scheduled_jobs()
+        finally:
+            self.scheduler.release_locks()
+            self.scheduler.register_death()
 
 
 def sweeper(stop: threading.Event, every: float = SWEEP_SECONDS) -> threading.Thread:
