@@ -1,4 +1,4 @@
-"""``exchange worker``: an RQ worker with the scheduler, plus the periodic sweep.
+"""``exchange worker``: an RQ worker with the scheduler, plus its share of the periodic sweep.
 
 Registered on the ``exchange`` script through the ``exchange.commands`` entry point, so the
 web package never imports the workers. Abandoned-job recovery is tuned down from RQ's defaults
@@ -7,7 +7,8 @@ timeout, a 10 s grace and maintenance every 15 s, a job whose worker died is fou
 and retried (jobs carry retries) by another worker within about 55 s.
 
 The scheduler RQ forks is ``workers.scheduler.ExchangeScheduler``: it dies with the worker and
-holds none of its connections.
+holds none of its connections. Every worker runs a sweep ticker; the sweep itself runs once per
+period in the deployment (``workers.sweeps``).
 """
 
 from __future__ import annotations
@@ -22,12 +23,11 @@ from rq.serializers import JSONSerializer
 
 from exchange.adapters.rq_jobs import JOB_TIMEOUT, QUEUES
 from exchange.config import Settings
-from workers import housekeeping
+from workers import housekeeping, sweeps
 from workers.runtime import configure
 from workers.scheduler import ExchangeScheduler
 
 log = logging.getLogger(__name__)
-SWEEP_SECONDS = 60
 HEARTBEAT_GRACE = 10
 MAINTENANCE_SECONDS = 15
 
@@ -60,19 +60,6 @@ class ExchangeWorker(SimpleWorker):
             self.scheduler.register_death()
 
 
-def sweeper(stop: threading.Event, every: float = SWEEP_SECONDS) -> threading.Thread:
-    def loop():
-        while not stop.is_set():
-            try:
-                housekeeping.sweep()
-            except Exception:  # noqa: BLE001 - the next sweep tries again
-                log.exception("housekeeping sweep failed")
-            stop.wait(every)
-    thread = threading.Thread(target=loop, name="exchange-sweep", daemon=True)
-    thread.start()
-    return thread
-
-
 def make_worker(rt, queues=QUEUES) -> ExchangeWorker:
     return ExchangeWorker(list(queues), connection=rt.jobs.connection,
                           serializer=JSONSerializer, maintenance_interval=MAINTENANCE_SECONDS,
@@ -84,7 +71,11 @@ def make_worker(rt, queues=QUEUES) -> ExchangeWorker:
 @click.option("--queues", default=",".join(QUEUES), show_default=True,
               help="Comma-separated queues, highest priority first.")
 @click.option("--no-scheduler", is_flag=True, help="Leave scheduling to another worker.")
-def worker(burst: bool, queues: str, no_scheduler: bool) -> None:
+@click.option("--sweep-seconds", type=click.IntRange(min=1), default=sweeps.DEFAULT_SECONDS,
+              show_default=True, envvar="EXCHANGE_SWEEP_SECONDS",
+              help="The sweep's period (env EXCHANGE_SWEEP_SECONDS); one sweep per period "
+                   "however many workers run. Give every worker the same value.")
+def worker(burst: bool, queues: str, no_scheduler: bool, sweep_seconds: int) -> None:
     """Run the job worker (matching, reminders, expiry) with RQ's scheduler."""
     settings = Settings.from_env()
     if not settings.redis_url:
@@ -96,7 +87,7 @@ def worker(burst: bool, queues: str, no_scheduler: bool) -> None:
     housekeeping.reconcile()
     stop = threading.Event()
     if not burst:
-        sweeper(stop)
+        sweeps.ticker(stop, rt.jobs, sweep_seconds)
     try:
         make_worker(rt, names).work(burst=burst, with_scheduler=not no_scheduler)
     finally:
