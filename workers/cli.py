@@ -1,10 +1,14 @@
-"""``exchange worker``: an RQ worker with the scheduler, plus the periodic sweep.
+"""``exchange worker``: an RQ worker with the scheduler, plus its share of the periodic sweep.
 
 Registered on the ``exchange`` script through the ``exchange.commands`` entry point, so the
 web package never imports the workers. Abandoned-job recovery is tuned down from RQ's defaults
 (a heartbeat TTL of the job timeout + 60 s, maintenance every 10 minutes): with a 30 s job
 timeout, a 10 s grace and maintenance every 15 s, a job whose worker died is found abandoned
 and retried (jobs carry retries) by another worker within about 55 s.
+
+The scheduler RQ forks is ``workers.scheduler.ExchangeScheduler``: it dies with the worker and
+holds none of its connections. Every worker runs a sweep ticker; the sweep itself runs once per
+period in the deployment (``workers.sweeps``).
 """
 
 from __future__ import annotations
@@ -14,15 +18,16 @@ import threading
 
 import click
 from rq import SimpleWorker
+from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
 from rq.serializers import JSONSerializer
 
 from exchange.adapters.rq_jobs import JOB_TIMEOUT, QUEUES
 from exchange.config import Settings
-from workers import housekeeping
+from workers import housekeeping, sweeps
 from workers.runtime import configure
+from workers.scheduler import ExchangeScheduler
 
 log = logging.getLogger(__name__)
-SWEEP_SECONDS = 60
 HEARTBEAT_GRACE = 10
 MAINTENANCE_SECONDS = 15
 
@@ -33,18 +38,26 @@ class ExchangeWorker(SimpleWorker):
     def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:
         return int(job.timeout or JOB_TIMEOUT) + HEARTBEAT_GRACE
 
-
-def sweeper(stop: threading.Event, every: float = SWEEP_SECONDS) -> threading.Thread:
-    def loop():
-        while not stop.is_set():
-            try:
-                housekeeping.sweep()
-            except Exception:  # noqa: BLE001 - the next sweep tries again
-                log.exception("housekeeping sweep failed")
-            stop.wait(every)
-    thread = threading.Thread(target=loop, name="exchange-sweep", daemon=True)
-    thread.start()
-    return thread
+    def _start_scheduler(self, burst=False, logging_level="INFO",
+                         date_format=DEFAULT_LOGGING_DATE_FORMAT,
+                         log_format=DEFAULT_LOGGING_FORMAT):
+        """RQ's own ``_start_scheduler``, building our scheduler instead of RQ's."""
+        self.scheduler = ExchangeScheduler(
+            self.queues, connection=self.connection, serializer=self.serializer,
+            logging_level=logging_level if logging_level is not None else self.log.level,
+            date_format=date_format, log_format=log_format)
+        self.scheduler.acquire_locks()
+        if not self.scheduler.acquired_locks:
+            return
+        if not burst:
+            self.scheduler.start()
+            return
+        try:
+            self.scheduler.register_birth()
+            self.scheduler.enqueue_scheduled_jobs()
+        finally:
+            self.scheduler.release_locks()
+            self.scheduler.register_death()
 
 
 def make_worker(rt, queues=QUEUES) -> ExchangeWorker:
@@ -58,7 +71,11 @@ def make_worker(rt, queues=QUEUES) -> ExchangeWorker:
 @click.option("--queues", default=",".join(QUEUES), show_default=True,
               help="Comma-separated queues, highest priority first.")
 @click.option("--no-scheduler", is_flag=True, help="Leave scheduling to another worker.")
-def worker(burst: bool, queues: str, no_scheduler: bool) -> None:
+@click.option("--sweep-seconds", type=click.IntRange(min=1), default=sweeps.DEFAULT_SECONDS,
+              show_default=True, envvar="EXCHANGE_SWEEP_SECONDS",
+              help="The sweep's period (env EXCHANGE_SWEEP_SECONDS); one sweep per period "
+                   "however many workers run. Give every worker the same value.")
+def worker(burst: bool, queues: str, no_scheduler: bool, sweep_seconds: int) -> None:
     """Run the job worker (matching, reminders, expiry) with RQ's scheduler."""
     settings = Settings.from_env()
     if not settings.redis_url:
@@ -70,7 +87,7 @@ def worker(burst: bool, queues: str, no_scheduler: bool) -> None:
     housekeeping.reconcile()
     stop = threading.Event()
     if not burst:
-        sweeper(stop)
+        sweeps.ticker(stop, rt.jobs, sweep_seconds)
     try:
         make_worker(rt, names).work(burst=burst, with_scheduler=not no_scheduler)
     finally:

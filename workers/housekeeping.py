@@ -1,7 +1,8 @@
-"""The periodic sweep (every minute, from ``exchange worker``): the safety net under the
-scheduled jobs. Re-sends outbox rows still pending (Redis was away), expires open asks whose
-time passed, auto-confirms week-old deliveries, reinstates members whose suspension is over,
-and sends the "try a small ask" nudges."""
+"""The periodic sweep (every minute, one per deployment: ``workers.sweeps``): the safety net
+under the scheduled jobs. Re-sends outbox rows still pending (Redis was away), expires open
+asks whose time passed, auto-confirms week-old deliveries, reinstates members whose suspension
+is over, sends the "try a small ask" nudges, and puts back on their queue the jobs RQ lost
+(``workers.lost_jobs``). ``sweep`` is the database part; ``periodic_sweep`` is the job."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from exchange.asks.service import overdue_ask_ids
 from exchange.moderation.sanctions import overdue_suspension_ids
 from exchange.outbox import service as outbox_service
 from exchange.reminders.occasions import nudge_generous_members
+from workers import lost_jobs, sweeps
 from workers.asks import auto_confirm, expire_ask
 from workers.moderation import reinstate
 from workers.runtime import runtime
@@ -35,4 +37,13 @@ def sweep() -> dict:
     with rt.unit_of_work() as uow:
         done["nudged"] = nudge_generous_members(uow)
         uow.commit()
+    return done
+
+
+def periodic_sweep(period: int, every: int) -> dict:
+    """The job ``sweep-{every}s-{period}``: the sweep, lost jobs, and a record of the run."""
+    rt = runtime()
+    done = sweep()
+    done["lost_jobs_put_back"] = lost_jobs.recover(rt.jobs.connection)
+    sweeps.record(rt.jobs.connection, period=period, every=every, done=done)
     return done

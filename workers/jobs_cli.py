@@ -1,6 +1,7 @@
 """``exchange jobs``: how the job queues are doing, and a way to retry what failed.
 
-    exchange jobs                  counts per queue, and outbox events not yet sent
+    exchange jobs                  counts per queue, outbox events not yet sent, lost jobs,
+                                   and the last periodic sweep
     exchange jobs failed           failed jobs: id, queue, function, the error's last line
     exchange jobs requeue ID ...   put failed jobs back on their queue (or --all)
 
@@ -20,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from exchange.adapters.embedded_redis import LOOPBACK, STATE_FILE
 from exchange.adapters.rq_jobs import connect
 from exchange.config import Settings
-from workers import registries
+from workers import lost_jobs, registries, sweeps
 
 COLUMNS = ("queued", "scheduled", "started", "failed")
 
@@ -72,14 +73,28 @@ def jobs(ctx: click.Context) -> None:
 
 @jobs.command()
 def status() -> None:
-    """Queued, scheduled, running and failed jobs per queue; outbox events not yet sent."""
+    """Jobs per queue; outbox events not yet sent; lost jobs; the last sweep."""
     settings = Settings.from_env()
-    rows = registries.counts(_connection(settings))
+    connection = _connection(settings)
+    rows = registries.counts(connection)
     width = max(len("queue"), *(len(row.name) for row in rows))
     click.echo("queue".ljust(width) + "".join(f"{c:>11}" for c in COLUMNS))
     for row in rows:
         click.echo(row.name.ljust(width) + "".join(f"{getattr(row, c):>11}" for c in COLUMNS))
     click.echo(f"outbox pending: {_outbox_pending(settings)}")
+    lost = lost_jobs.counts(connection)
+    click.echo(f"lost jobs: {lost.suspected} found by the last sweep, {lost.put_back} put back "
+               "in all (queued, yet on no queue and not running)")
+    click.echo(f"last sweep: {_last_sweep(connection)}")
+
+
+def _last_sweep(connection: redis.Redis) -> str:
+    run = sweeps.last(connection)
+    if run is None:
+        return "none recorded (each `exchange worker` takes its turn; is one running?)"
+    ago = max(0, round(sweeps.redis_now(connection) - run.at))
+    done = ", ".join(f"{name.replace('_', ' ')} {n}" for name, n in run.done.items())
+    return f"{ago} s ago, on {run.worker}, one every {run.every} s ({done})"
 
 
 @jobs.command("failed")

@@ -3,10 +3,15 @@
 Every job is enqueued with ``unique=True`` under its deterministic id, so a doubled enqueue
 (request and reconciler, a client retry) is refused by Redis atomically and ignored here. Jobs
 are at-least-once anyway (a worker can die mid-job), so each job guards itself as well.
+
+RQ keeps no list of the jobs it holds, so every id enqueued here is also written to a sorted
+set, ``JOB_INDEX`` (score: when the job is due). It lets the sweep find a job RQ has lost —
+its hash says "queued" but it is on no queue and nobody runs it (``workers.lost_jobs``).
 """
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 from redis import Redis
@@ -19,6 +24,7 @@ QUEUES = ("matching", "reminders", "housekeeping")
 RETRY = dict(max=4, interval=[2, 10, 60, 300])
 JOB_TIMEOUT = 30  # our jobs take milliseconds; a short timeout keeps abandoned-job recovery fast
 RESULT_TTL = 3600
+JOB_INDEX = "exchange:jobs:index"
 
 
 def connect(url: str) -> Redis:
@@ -47,6 +53,7 @@ class RQJobQueue:
             self._queues[queue].enqueue(func, *args, **self._options(job_id))
         except DuplicateJobError:
             pass  # already queued, running or done: the same job, once
+        self._index(job_id, time.time())
 
     def enqueue_at(self, when: datetime, func: str, *args, job_id: str,
                    queue: str = "reminders") -> None:
@@ -58,6 +65,12 @@ class RQJobQueue:
             self._queues[queue].enqueue_at(when, func, *args, **self._options(job_id))
         except DuplicateJobError:
             pass
+        self._index(job_id, when.timestamp())
+
+    def _index(self, job_id: str, due: float) -> None:
+        # After the enqueue, and for a duplicate too: a job enqueued before the index existed,
+        # or lost since, is found again the next time its event is sent.
+        self.connection.zadd(JOB_INDEX, {job_id: due}, nx=True)
 
     def cancel(self, job_id: str) -> None:
         try:
@@ -66,3 +79,4 @@ class RQJobQueue:
             return
         if job.get_status() in (JobStatus.SCHEDULED, JobStatus.QUEUED, JobStatus.DEFERRED):
             job.delete()
+            self.connection.zrem(JOB_INDEX, job_id)

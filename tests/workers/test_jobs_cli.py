@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,9 +12,11 @@ from click.testing import CliRunner
 from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
+from exchange.adapters.rq_jobs import RQJobQueue
 from exchange.events import AskPosted
 from exchange.outbox import service as outbox_service
 from tests.workers.redis_server import RedisServer, free_port
+from workers import lost_jobs, sweeps
 from workers.jobs_cli import jobs
 
 
@@ -76,6 +79,32 @@ def test_status_counts_outbox_events_not_yet_sent(run, make_uow):
     result = run("status")
 
     assert "outbox pending: 2" in result.output
+
+
+def test_status_counts_the_lost_jobs_the_last_sweep_found(run, connection):
+    jobs = RQJobQueue(connection)
+    jobs.enqueue("operator.add", 1, 2, job_id="add-1", queue="matching")
+    connection.lrem("rq:queue:matching", 1, "add-1")  # popped by a consumer that is gone
+    lost_jobs.recover(connection)
+
+    result = run("status")
+
+    assert "lost jobs: 1 found by the last sweep, 0 put back in all" in result.output
+    assert _table(result.output)["matching"] == [0, 0, 0, 0]  # what RQ alone would say
+
+
+def test_status_shows_the_last_sweep_and_what_it_did(run, connection):
+    sweeps.record(connection, period=1, every=60, done={"relayed": 2, "expired": 1})
+
+    result = run("status")
+
+    [line] = [li for li in result.output.splitlines() if li.startswith("last sweep:")]
+    assert line.endswith("one every 60 s (relayed 2, expired 1)")
+    assert f":{os.getpid()}" in line
+
+
+def test_status_says_when_no_sweep_was_recorded(run):
+    assert "last sweep: none recorded" in run("status").output
 
 
 def test_jobs_without_a_subcommand_shows_the_status(run, connection):
