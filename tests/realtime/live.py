@@ -84,6 +84,10 @@ class LiveServer:
                                 timeout=15, **kwargs)
 
 
+def token_of(who) -> str:
+    return who["headers"]["Authorization"].split(" ", 1)[1]
+
+
 def server_env(*, database_url: str, redis_url: str, channel: str, instance: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EXCHANGE_")}
     env.update(EXCHANGE_ENV="test", EXCHANGE_DATABASE_URL=database_url,
