@@ -1,4 +1,6 @@
-"""Shared fixtures: a real database (SQLite file or PostgreSQL), the app, an API helper.
+"""Shared fixtures: a real database (SQLite file or PostgreSQL), the app, an API helper; real
+Redis and RQ (``tests/fixtures/jobs.py``) and live ``exchange serve`` processes
+(``tests/fixtures/live.py``), registered for the whole suite through ``pytest_plugins``.
 
 Which database: ``EXCHANGE_TEST_DB=sqlite`` (default) or ``postgresql``; the URL can be given
 whole with ``EXCHANGE_TEST_DATABASE_URL``. The schema is built by the Alembic migrations once
@@ -21,6 +23,8 @@ from exchange.db import Database
 from exchange.dispatch import Dispatcher
 from exchange.models import Base
 from exchange.uow import UnitOfWork
+
+pytest_plugins = ["tests.fixtures.jobs", "tests.fixtures.live"]
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "correct horse battery"

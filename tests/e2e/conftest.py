@@ -1,5 +1,6 @@
 """Browser tests: real Chromium (Debian's, driven by Playwright — never a downloaded browser)
-against a live ``exchange serve``, with the realtime suite's fixtures for members and jobs.
+against a live ``exchange serve``, with the fixtures of ``tests/fixtures/live.py`` and
+``tests/fixtures/jobs.py`` (the realtime suite's) for the server, members and jobs.
 
 ``scripts/test`` installs the ``chromium`` package when it is missing; without it these tests
 fail with that advice rather than skip.
@@ -14,19 +15,6 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.conftest import PASSWORD
-from tests.realtime.conftest import (  # noqa: F401
-    job_api,
-    job_app,
-    job_settings,
-    listen,
-    publisher,
-    push_channel,
-    rt,
-    run_jobs,
-    serve,
-    server,
-)
-from tests.workers.conftest import redis_url  # noqa: F401
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
@@ -70,7 +58,7 @@ class Visitor:
 
 
 @pytest.fixture
-def visit(browser, server):  # noqa: F811
+def visit(browser, server):
     contexts = []
 
     def make(base: str | None = None) -> Visitor:

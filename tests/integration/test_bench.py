@@ -24,7 +24,6 @@ from benchmarks.live import skip_remembered_asks
 from exchange import migrate
 from exchange.asks.models import Ask
 from exchange.db import Database
-from tests.workers.conftest import redis_url  # noqa: F401 - emptied per test
 
 pytestmark = pytest.mark.slow
 
@@ -59,7 +58,7 @@ def bench_url(database_url, tmp_path_factory) -> str:
 
 
 @pytest.fixture
-def bench(bench_url, tmp_path, redis_url):  # noqa: F811
+def bench(bench_url, tmp_path, redis_url):
     def run(*args: str) -> subprocess.CompletedProcess:
         env = {**os.environ, "EXCHANGE_ENV": "test", "EXCHANGE_DATABASE_URL": bench_url,
                "EXCHANGE_REDIS_URL": redis_url,
@@ -130,7 +129,7 @@ def test_every_scenario_prints_its_rows_and_a_baseline(bench):
     assert "ANOMALY" not in result.stdout and "FAILED" not in result.stdout
 
 
-def test_asks_skip_past_ids_redis_still_has_jobs_for(bench_url, redis_url):  # noqa: F811
+def test_asks_skip_past_ids_redis_still_has_jobs_for(bench_url, redis_url):
     """After a reset ask ids start again, and unique job ids (match-{ask}-…) an earlier run
     left in Redis would swallow the new asks' jobs: the bench moves the next id past them."""
     migrate.upgrade(bench_url)

@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -25,6 +24,7 @@ from exchange.ledger import service as ledger
 from exchange.ledger.models import MemberTotals
 from exchange.members.models import Member
 from exchange.models import Base
+from tests.waiting import wait_until
 from web.cli import cli
 
 ADMIN_PASSWORD = "lantern-harbour-violet"
@@ -180,17 +180,13 @@ def post_json(url: str, body: dict) -> tuple[int, dict]:
         return error.code, json.load(error)
 
 
-def wait_until_healthy(base: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"exchange serve exited early:\n{log.read_text()}"
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"exchange serve never became healthy:\n{log.read_text()}")
+def healthy(base: str, proc: subprocess.Popen, log: Path) -> bool:
+    assert proc.poll() is None, f"exchange serve exited early:\n{log.read_text()}"
+    try:
+        with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
 
 
 @pytest.mark.slow
@@ -205,7 +201,8 @@ def test_serve_migrates_a_fresh_instance_and_answers_the_api(tmp_path):
                                 env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(base, proc, log)
+        assert wait_until(lambda: healthy(base, proc, log), timeout=60, every=0.1), \
+            f"exchange serve never became healthy:\n{log.read_text()}"
         status, body = post_json(base + "/api/v1/auth/register", {
             "handle": "first_member", "email": "first@example.org",
             "password": ADMIN_PASSWORD, "display_name": "First"})

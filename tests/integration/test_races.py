@@ -1,7 +1,9 @@
 """Races with real threads, each with its own unit of work and connection (CONTRACT §4, §5).
 
 Threads are released together by a barrier so the conditional UPDATEs really contend: on
-PostgreSQL on one row lock, on SQLite on the BEGIN IMMEDIATE write lock.
+PostgreSQL on one row lock, on SQLite on the BEGIN IMMEDIATE write lock. Each race runs once
+per module; its tests only read what it left, so each starts from a snapshot of those rows
+(put back after the per-test cleanup emptied the tables).
 """
 
 from __future__ import annotations
@@ -11,10 +13,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from exchange.asks import service as asks
+from exchange.dispatch import Dispatcher
 from exchange.errors import Conflict
 from exchange.ledger import service as ledger
 from exchange.ledger.models import Entry, Transfer
+from exchange.uow import UnitOfWork
 from tests.integration.support import act, add_members, in_lockstep, notification_count, post
+from tests.web.api_routes import module_settings
+from tests.web.seed import Snapshot
 
 HELPERS = 32
 CONFIRMERS = 8
@@ -22,17 +28,31 @@ CONFIRMERS = 8
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def accept_race(make_uow):
-    """32 helpers accept one ask at the same moment; returns (author, helpers, ask, results)."""
-    author, *helpers = add_members(make_uow, HELPERS + 1)
-    ask_id = post(make_uow, author)
+@pytest.fixture(scope="module")
+def module_uow(db, database_url, tmp_path_factory):
+    settings = module_settings(database_url, tmp_path_factory)
+    return lambda: UnitOfWork(db, Dispatcher(), settings)
+
+
+@pytest.fixture(scope="module")
+def accept_world(module_uow, db):
+    """32 helpers accept one ask at the same moment, once for the module."""
+    author, *helpers = add_members(module_uow, HELPERS + 1)
+    ask_id = post(module_uow, author)
 
     def accept(i: int) -> int:
-        act(make_uow, asks.accept_ask, helpers[i], ask_id=ask_id)
+        act(module_uow, asks.accept_ask, helpers[i], ask_id=ask_id)
         return helpers[i]  # who won, as the thread itself knows it
 
-    return author, helpers, ask_id, in_lockstep(HELPERS, accept)
+    return (author, helpers, ask_id, in_lockstep(HELPERS, accept)), Snapshot(db)
+
+
+@pytest.fixture
+def accept_race(accept_world):
+    """The accept race's rows in place; returns (author, helpers, ask, results)."""
+    race, snapshot = accept_world
+    snapshot.restore()
+    return race
 
 
 def test_exactly_one_of_32_racing_helpers_wins_the_ask(accept_race):
@@ -72,17 +92,24 @@ def test_the_author_hears_about_the_accept_exactly_once(accept_race, make_uow):
         assert notification_count(uow.session, author, "ask.accepted") == 1
 
 
-@pytest.fixture
-def confirm_race(make_uow):
-    """The author confirms one matched ask from 8 threads at once."""
-    author, helper = add_members(make_uow, 2)
-    ask_id = post(make_uow, author, minutes=30)
-    act(make_uow, asks.accept_ask, helper, ask_id=ask_id)
+@pytest.fixture(scope="module")
+def confirm_world(module_uow, db):
+    """The author confirms one matched ask from 8 threads at once, once for the module."""
+    author, helper = add_members(module_uow, 2)
+    ask_id = post(module_uow, author, minutes=30)
+    act(module_uow, asks.accept_ask, helper, ask_id=ask_id)
 
     def confirm(_i: int):
-        return act(make_uow, asks.confirm_ask, author, ask_id=ask_id).status
+        return act(module_uow, asks.confirm_ask, author, ask_id=ask_id).status
 
-    return author, helper, ask_id, in_lockstep(CONFIRMERS, confirm)
+    return (author, helper, ask_id, in_lockstep(CONFIRMERS, confirm)), Snapshot(db)
+
+
+@pytest.fixture
+def confirm_race(confirm_world):
+    race, snapshot = confirm_world
+    snapshot.restore()
+    return race
 
 
 def test_racing_confirms_all_succeed_because_confirm_is_idempotent(confirm_race):

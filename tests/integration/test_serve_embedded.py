@@ -10,12 +10,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -59,13 +60,8 @@ def _descendants(pid: int) -> dict[int, str]:
     return found
 
 
-def _eventually(check, seconds: float = WAIT_SECONDS):
-    deadline = time.monotonic() + seconds
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.2)
+def _eventually(check):
+    return wait_until(check, timeout=WAIT_SECONDS, every=0.1)
 
 
 class Http:

@@ -10,7 +10,7 @@ from exchange import events
 from exchange.asks import service as asks
 from exchange.asks.models import Ask
 from exchange.members.models import Member
-from tests.integration.support import add_members
+from tests.integration.support import add_members, in_lockstep
 
 ALL_KINDS = (events.NotificationStored, events.AskPosted, events.AskReopened,
              events.AskStateChanged, events.HelpConfirmed)
@@ -113,14 +113,17 @@ def _raise(_event):
     raise Boom
 
 
-def test_losing_an_accept_race_over_the_api_answers_409(api):
+# An accept that loses (the conditional UPDATE changes no row) fails the request with 409, yet
+# the ask.taken note it wrote must be committed and pushed: LostRace is the error that persists.
+
+def test_accepting_an_ask_someone_already_took_answers_409_ask_taken(api):
     alice, bob, carol = api.member("alice"), api.member("bob"), api.member("carol")
     ask = api.matched(alice, bob)
     r = api.call(carol, "POST", f"/asks/{ask['id']}/accept")
     assert (r.status_code, r.get_json()["reason"]) == (409, "ask_taken")
 
 
-def test_losing_an_accept_race_over_the_api_still_stores_the_ask_taken_note(api):
+def test_the_refused_accept_still_commits_its_ask_taken_note(api):
     alice, bob, carol = api.member("alice"), api.member("bob"), api.member("carol")
     ask = api.matched(alice, bob)
     api.call(carol, "POST", f"/asks/{ask['id']}/accept")
@@ -128,13 +131,37 @@ def test_losing_an_accept_race_over_the_api_still_stores_the_ask_taken_note(api)
     assert [(n["kind"], n["data"]["ask"]["id"]) for n in notes] == [("ask.taken", ask["id"])]
 
 
-def test_losing_an_accept_race_over_the_api_pushes_the_ask_taken_note(api, dispatcher, seen):
+def test_the_refused_accept_still_pushes_its_ask_taken_note(api, seen):
     alice, bob, carol = api.member("alice"), api.member("bob"), api.member("carol")
     ask = api.matched(alice, bob)
     seen.clear()
     api.call(carol, "POST", f"/asks/{ask['id']}/accept")
     assert [(e.member_id, e.kind) for e in seen] == [(carol["id"], "ask.taken")]
 
+
+RACERS = 6
+
+
+def test_every_loser_of_a_real_accept_race_gets_its_note_stored_and_pushed_once(app, api, seen):
+    author = api.member("alice")
+    racers = [api.member(f"racer{i}") for i in range(RACERS)]
+    ask = api.ask(author)
+    seen.clear()
+
+    def accept(i: int) -> int:  # a test client per thread, all released at once
+        return app.test_client().post(f"/api/v1/asks/{ask['id']}/accept",
+                                      headers=racers[i]["headers"]).status_code
+
+    codes = in_lockstep(RACERS, accept)
+    assert sorted(codes) == [200] + [409] * (RACERS - 1)
+    losers = sorted(r["id"] for r, code in zip(racers, codes, strict=True) if code == 409)
+    pushed = [e.member_id for e in seen
+              if isinstance(e, events.NotificationStored) and e.kind == "ask.taken"]
+    assert sorted(pushed) == losers
+    stored = {r["id"]: [n["kind"] for n in
+                        api.call(r, "GET", "/notifications").get_json()["items"]]
+              for r in racers if r["id"] in losers}
+    assert stored == {loser: ["ask.taken"] for loser in losers}
 
 
 def test_accepting_a_cancelled_ask_is_not_reported_as_a_lost_race(api):

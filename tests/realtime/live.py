@@ -1,7 +1,8 @@
 """A live ``exchange serve`` subprocess, and a Socket.IO client that records what it is pushed.
 
-Every wait here is bounded polling: a test waits *until* something happened (or gives up after
-a few seconds and lets its assertion fail), never *for* a fixed time.
+Every wait here is bounded polling (``tests.waiting.wait_until``, re-exported for the tests): a
+test waits *until* something happened (or gives up after a few seconds and lets its assertion
+fail), never *for* a fixed time.
 """
 
 from __future__ import annotations
@@ -20,19 +21,11 @@ import engineio
 import requests
 import socketio
 
+from tests.waiting import wait_until
+
 EXCHANGE = Path(sys.executable).with_name("exchange")
 START_TIMEOUT = 60.0  # a loaded CI box can take a while to import the app
 STOP_TIMEOUT = 15.0
-
-
-def wait_until(predicate, timeout: float = 5.0, every: float = 0.02):
-    """Poll ``predicate`` until it is truthy or ``timeout`` passes; its last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(every)
 
 
 def free_port() -> int:
@@ -89,6 +82,10 @@ class LiveServer:
         headers = dict(who["headers"]) if who else {}
         return requests.request(method, f"{self.url}/api/v1{path}", headers=headers,
                                 timeout=15, **kwargs)
+
+
+def token_of(who) -> str:
+    return who["headers"]["Authorization"].split(" ", 1)[1]
 
 
 def server_env(*, database_url: str, redis_url: str, channel: str, instance: Path) -> dict:

@@ -14,8 +14,7 @@ from exchange.clock import utcnow
 from exchange.members.admin import set_role
 from exchange.members.models import Member
 from tests.conftest import PASSWORD
-from tests.realtime.conftest import token_of
-from tests.realtime.live import settle, wait_until
+from tests.realtime.live import settle, token_of, wait_until
 
 pytestmark = pytest.mark.slow
 

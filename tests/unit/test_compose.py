@@ -1,15 +1,31 @@
-"""The production shape in docker-compose.yml, checked as data: Docker need not be running."""
+"""The production shape in docker-compose.yml, checked as a deployment would need it — as data,
+never by running Docker: each service exists and starts only after what it needs, its command
+is one the image really has, its environment is one the app's own settings loader accepts, and
+the names and ports the services use to reach each other line up."""
 
+from __future__ import annotations
+
+import ast
+import importlib.util
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
+
+from exchange.config import Settings
+from web.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 APP_SERVICES = ("web", "worker", "migrate")
+LONG_RUNNING = ("postgres", "redis", "web", "worker", "proxy")
 REQUIRED_ENV = ("EXCHANGE_ENV", "EXCHANGE_DATABASE_URL", "EXCHANGE_REDIS_URL",
                 "EXCHANGE_SECRET_KEY")
+REQUIRED_VARIABLE = re.compile(r"^\$\{(?P<name>\w+):\?[^}]*\}$")  # ${NAME:?message}
+CLI_ENV = {"FLASK_SKIP_DOTENV": "1", "FLASK_RUN_FROM_CLI": "false"}
 
 
 @pytest.fixture(scope="module")
@@ -29,90 +45,199 @@ def env_of(service: dict) -> dict:
     return env
 
 
-def test_the_compose_file_parses_as_a_mapping_of_services(compose):
-    assert isinstance(compose["services"], dict)
+def needs(service: dict) -> dict[str, str]:
+    """``depends_on`` as {service: condition} (a plain list means "started")."""
+    deps = service.get("depends_on") or {}
+    if isinstance(deps, list):
+        return {name: "service_started" for name in deps}
+    return {name: spec.get("condition", "service_started") for name, spec in deps.items()}
 
 
-@pytest.mark.parametrize("name", ["postgres", "redis", "web", "worker", "migrate"])
-def test_the_production_shape_has_the_service(services, name):
-    assert name in services
+def as_deployed(env: dict, **variables: str) -> dict:
+    """The environment after compose fills in ``${NAME:?…}`` from the operator's shell."""
+    filled = {}
+    for key, value in env.items():
+        required = REQUIRED_VARIABLE.match(str(value))
+        filled[key] = variables[required["name"]] if required else str(value)
+    return filled
 
 
-def test_postgres_is_version_16_and_keeps_its_data_in_a_volume(services, compose):
-    postgres = services["postgres"]
-    assert postgres["image"].startswith("postgres:16")
-    volume = postgres["volumes"][0].split(":")[0]
-    assert volume in compose["volumes"]
+def published_ports(service: dict) -> list[str]:
+    return [str(p) for p in service.get("ports") or []]
 
 
-def test_redis_keeps_an_append_only_file_so_queued_jobs_survive_a_crash(services):
-    command = " ".join(services["redis"]["command"])
-    assert "--appendonly yes" in command
-    assert "--appendfsync everysec" in command
+def test_every_service_the_deployment_needs_is_defined(services):
+    assert {"postgres", "redis", "migrate", "web", "worker", "proxy"} <= set(services)
 
 
-@pytest.mark.parametrize("name", APP_SERVICES)
-def test_app_services_get_every_exchange_variable(services, name):
-    assert set(REQUIRED_ENV) <= set(env_of(services[name]))
+# Dependencies: what starts when
+
+def test_every_dependency_names_a_defined_service(services):
+    for name, service in services.items():
+        assert set(needs(service)) <= set(services), name
 
 
-@pytest.mark.parametrize("name", APP_SERVICES)
-def test_app_services_run_in_production(services, name):
-    assert env_of(services[name])["EXCHANGE_ENV"] == "production"
+def test_the_services_start_in_an_order_compose_can_find(services):
+    started: set[str] = set()
+    while len(started) < len(services):
+        ready = {n for n, s in services.items()
+                 if n not in started and set(needs(s)) <= started}
+        assert ready, f"a dependency cycle among {set(services) - started}"
+        started |= ready
 
 
-@pytest.mark.parametrize("name", APP_SERVICES)
-def test_app_services_use_postgresql_through_psycopg(services, name):
-    url = env_of(services[name])["EXCHANGE_DATABASE_URL"]
-    assert url.startswith("postgresql+psycopg://") and "@postgres:5432/" in url
+def test_migrations_run_once_postgres_is_healthy_and_are_not_restarted(services):
+    migrate = services["migrate"]
+    assert needs(migrate) == {"postgres": "service_healthy"}
+    assert migrate["restart"] == "no"
 
 
-@pytest.mark.parametrize("name", APP_SERVICES)
-def test_app_services_reach_redis_by_its_service_name(services, name):
-    assert env_of(services[name])["EXCHANGE_REDIS_URL"].startswith("redis://redis:6379")
+@pytest.mark.parametrize("name", ["web", "worker"])
+def test_the_web_and_worker_wait_for_migrations_and_healthy_stores(services, name):
+    assert needs(services[name]) == {"migrate": "service_completed_successfully",
+                                     "postgres": "service_healthy",
+                                     "redis": "service_healthy"}
 
 
-@pytest.mark.parametrize("name", APP_SERVICES)
-def test_compose_refuses_to_start_without_a_secret_key(services, name):
-    assert env_of(services[name])["EXCHANGE_SECRET_KEY"].startswith("${EXCHANGE_SECRET_KEY:?")
+def test_the_proxy_waits_for_a_healthy_web(services):
+    assert needs(services["proxy"]) == {"web": "service_healthy"}
 
 
-def test_migrations_run_once_before_the_web_and_worker_start(services):
-    assert services["migrate"]["command"] == ["exchange", "db", "upgrade"]
-    for name in ("web", "worker"):
-        assert services[name]["depends_on"]["migrate"]["condition"] == \
-            "service_completed_successfully"
+@pytest.mark.parametrize("name", LONG_RUNNING)
+def test_long_running_services_come_back_after_a_crash(services, name):
+    assert services[name]["restart"] == "unless-stopped"
 
 
 @pytest.mark.parametrize("name", ["postgres", "redis", "web"])
-def test_long_running_services_have_a_healthcheck(services, name):
-    assert services[name]["healthcheck"]["test"]
+def test_services_others_wait_on_being_healthy_have_a_healthcheck(services, name):
+    assert services[name]["healthcheck"]["test"][0] in ("CMD", "CMD-SHELL")
 
 
-def test_the_web_waits_for_healthy_postgres_and_redis(services):
-    needs = services["web"]["depends_on"]
-    assert needs["postgres"]["condition"] == "service_healthy"
-    assert needs["redis"]["condition"] == "service_healthy"
+# Commands: each one exists in the image
+
+def test_the_app_services_build_from_the_dockerfile_in_the_repository(services):
+    assert (COMPOSE.parent / "Dockerfile").is_file()
+    assert all(services[name]["build"] == "." for name in APP_SERVICES)
 
 
-def test_the_worker_runs_the_exchange_worker_command(services):
+@pytest.mark.parametrize("name", ["migrate", "worker"])
+def test_exchange_commands_are_ones_the_console_script_accepts(services, name):
+    program, *args = services[name]["command"]
+    assert program == "exchange"
+    result = CliRunner().invoke(cli, [*args, "--help"], env=CLI_ENV)
+    assert result.exit_code == 0, result.output  # an unknown command or option exits 2
+
+
+def test_migrate_upgrades_the_database_and_the_worker_runs_jobs(services):
+    assert services["migrate"]["command"] == ["exchange", "db", "upgrade"]
     assert services["worker"]["command"][:2] == ["exchange", "worker"]
 
 
 def test_the_web_runs_one_threaded_gunicorn_process_per_container(services):
     command = services["web"]["command"]
-    assert command[0] == "gunicorn" and command[-1] == "web.wsgi:app"
+    assert command[0] == "gunicorn"
     assert command[command.index("--workers") + 1] == "1"
     assert command[command.index("--worker-class") + 1] == "gthread"
-    assert "0.0.0.0:8000" in command
+    assert int(command[command.index("--threads") + 1]) > 1
 
 
-def test_the_proxy_keeps_each_client_on_one_web_container(services):
-    assert "web" in services["proxy"]["depends_on"]
+def test_gunicorn_and_its_worker_class_are_installed_with_the_package():
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert any(re.match(r"gunicorn\b", dep) for dep in deps)
+    assert importlib.util.find_spec("gunicorn.workers.gthread") is not None
+
+
+def test_the_wsgi_target_is_a_module_that_defines_app(services):
+    module, _, attribute = services["web"]["command"][-1].partition(":")
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.origin
+    tree = ast.parse(Path(spec.origin).read_text())
+    assigned = {t.id for node in tree.body if isinstance(node, ast.Assign)
+                for t in node.targets if isinstance(t, ast.Name)}
+    assert attribute in assigned
+
+
+# Environment: one configuration the app accepts, shared by every app service
+
+def test_app_services_share_one_environment(services):
+    web, worker, migrate = (env_of(services[name]) for name in APP_SERVICES)
+    assert web == worker == migrate
+    assert set(REQUIRED_ENV) <= set(web)
+
+
+def test_compose_refuses_to_start_without_a_secret_key(services):
+    assert REQUIRED_VARIABLE.match(env_of(services["web"])["EXCHANGE_SECRET_KEY"])
+
+
+def test_the_app_loads_the_compose_environment_as_production_settings(services):
+    env = as_deployed(env_of(services["web"]), EXCHANGE_SECRET_KEY="s" * 48)
+    settings = Settings.from_env(env)
+    assert settings.env == "production" and settings.secret_key == "s" * 48
+    assert settings.rate_limits
+    assert (settings.database_url, settings.redis_url) == (env["EXCHANGE_DATABASE_URL"],
+                                                           env["EXCHANGE_REDIS_URL"])
+
+
+def test_the_app_trusts_exactly_the_one_proxy_in_front_of_it(services):
+    env = as_deployed(env_of(services["web"]), EXCHANGE_SECRET_KEY="s" * 48)
+    assert Settings.from_env(env).trusted_proxies == 1
+    assert len([n for n, s in services.items() if "nginx" in s.get("image", "")]) == 1
+
+
+# Names and ports: the services reach each other
+
+def test_the_database_url_reaches_the_postgres_service_as_its_own_user(services):
+    pg = env_of(services["postgres"])
+    url = env_of(services["web"])["EXCHANGE_DATABASE_URL"]
+    assert url == (f"postgresql+psycopg://{pg['POSTGRES_USER']}:{pg['POSTGRES_PASSWORD']}"
+                   f"@postgres:5432/{pg['POSTGRES_DB']}")
+    assert f"-U {pg['POSTGRES_USER']} -d {pg['POSTGRES_DB']}" in \
+        services["postgres"]["healthcheck"]["test"][1]
+
+
+def test_postgres_is_version_16_and_keeps_its_data_in_a_declared_volume(services, compose):
+    postgres = services["postgres"]
+    assert postgres["image"].startswith("postgres:16")
+    source, target = postgres["volumes"][0].split(":")[:2]
+    assert source in compose["volumes"] and target == "/var/lib/postgresql/data"
+
+
+def test_the_redis_url_reaches_the_redis_service(services):
+    assert env_of(services["web"])["EXCHANGE_REDIS_URL"].startswith("redis://redis:6379/")
+
+
+def test_redis_keeps_an_append_only_file_in_a_declared_volume(services, compose):
+    redis = services["redis"]
+    command = " ".join(redis["command"])
+    assert "--appendonly yes" in command and "--appendfsync everysec" in command
+    source, target = redis["volumes"][0].split(":")[:2]
+    assert source in compose["volumes"] and target == "/data"
+
+
+def test_the_web_listens_where_its_healthcheck_and_the_proxy_look(services):
+    web = services["web"]
+    bind = web["command"][web["command"].index("--bind") + 1]
+    assert bind == "0.0.0.0:8000"
+    assert [str(p) for p in web["expose"]] == ["8000"]
+    assert "http://127.0.0.1:8000/healthz" in " ".join(web["healthcheck"]["test"])
     conf = (ROOT / "deploy" / "nginx.conf").read_text()
-    assert "ip_hash" in conf and "Upgrade" in conf
+    assert re.search(r"upstream \w+ \{[^}]*server web:8000;", conf)
 
 
-def test_the_app_services_build_from_the_dockerfile_in_the_repository(services):
-    assert (COMPOSE.parent / "Dockerfile").is_file()
-    assert all(services[name]["build"] == "." for name in APP_SERVICES)
+def test_the_healthcheck_path_is_a_route_of_the_app(app):
+    assert "/healthz" in {rule.rule for rule in app.url_map.iter_rules()}
+
+
+def test_the_proxy_keeps_each_client_on_one_web_container_and_passes_websockets(services):
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "ip_hash;" in conf
+    assert 'proxy_set_header Upgrade $http_upgrade;' in conf
+    source, target = services["proxy"]["volumes"][0].split(":")[:2]
+    assert (ROOT / source).resolve() == (ROOT / "deploy" / "nginx.conf").resolve()
+    assert target == "/etc/nginx/conf.d/default.conf"
+
+
+def test_only_the_proxy_is_published_and_on_the_port_nginx_listens_on(services):
+    published = {name: published_ports(s) for name, s in services.items() if "ports" in s}
+    assert published == {"proxy": ["8000:80"]}
+    assert "listen 80;" in (ROOT / "deploy" / "nginx.conf").read_text()

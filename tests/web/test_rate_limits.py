@@ -15,7 +15,6 @@ from exchange.clock import utcnow
 from tests.conftest import PASSWORD, Api
 from tests.web.api_routes import set_member
 from tests.web.seed import seeding
-from tests.workers.conftest import redis_url  # noqa: F401 - emptied before and after
 
 
 class Clock:
@@ -294,7 +293,7 @@ def test_with_rate_limits_off_the_open_asks_cap_still_holds(unlimited_api):
 
 
 @pytest.fixture
-def two_apps(settings, db, dispatcher, redis_url):  # noqa: F811 - the fixture, by name
+def two_apps(settings, db, dispatcher, redis_url):
     """Two web processes' apps on one Redis (the dispatcher is plain: no jobs are queued)."""
     from web import create_app
     wired = replace(settings, redis_url=redis_url)

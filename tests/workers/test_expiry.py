@@ -1,8 +1,12 @@
-"""Expiry and auto-confirm as real RQ jobs, and the sweep that backs them up."""
+"""Expiry and auto-confirm as real RQ jobs, and the sweep that backs them up.
+
+A test never waits for a scheduled job: it moves this process's clock (``time_machine``) past
+the job's due time, and the burst worker's scheduler and the job itself, which read the same
+clock, see that time as now.
+"""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
@@ -49,6 +53,13 @@ def _scheduled_at(rt, job_id):
     return rt.jobs.queue("housekeeping").scheduled_job_registry.get_scheduled_time(job_id)
 
 
+def _frozen_at_a_whole_second(time_machine) -> datetime:
+    """Stop the clock on a whole second (RQ keeps due times in whole seconds)."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    time_machine.move_to(now, tick=False)
+    return now
+
+
 def _delivered(job_api):
     asker, helper = job_api.member("asker"), job_api.member("helper")
     ask = job_api.matched(asker, helper)
@@ -59,12 +70,27 @@ def _delivered(job_api):
 
 # Auto-confirm
 
-def test_delivering_schedules_auto_confirm_a_week_later(job_api, rt):
+def test_delivering_schedules_auto_confirm_a_week_later(job_api, rt, time_machine):
+    now = _frozen_at_a_whole_second(time_machine)
     _, _, ask = _delivered(job_api)
     job_id = f"autoconfirm-{ask['id']}"
     assert job_id in _scheduled(rt)
-    due = datetime.fromisoformat(ask["delivered_at"]) + timedelta(days=7)
-    assert timedelta(0) <= _scheduled_at(rt, job_id) - due <= timedelta(seconds=3)
+    assert datetime.fromisoformat(ask["delivered_at"]) == now
+    assert _scheduled_at(rt, job_id) == now + timedelta(days=7)
+
+
+def test_a_delivery_is_auto_confirmed_when_its_job_comes_due_a_week_later(
+        job_api, run_jobs, rt, make_uow, time_machine):
+    _, _, ask = _delivered(job_api)
+    run_jobs()
+    assert _status(make_uow, ask["id"]) == "delivered"
+    time_machine.move_to(_scheduled_at(rt, f"autoconfirm-{ask['id']}") + timedelta(seconds=1),
+                         tick=False)
+    run_jobs()
+    with make_uow() as uow:
+        row = uow.session.get(Ask, ask["id"])
+        assert (row.status, row.auto_confirmed) == ("confirmed", True)
+    assert _transfers(make_uow, ask["id"]) == [True]
 
 
 def test_a_week_old_delivery_is_auto_confirmed_and_recorded_so(job_api, make_uow):
@@ -110,18 +136,19 @@ def test_the_sweep_auto_confirms_a_week_old_delivery_once(job_api, make_uow):
 
 # Expiry
 
-def _ending_soon(job_api, seconds=2):
+def _ending_soon(job_api, seconds=60):
     asker = job_api.member("asker")
     end = datetime.now(UTC) + timedelta(seconds=seconds)
     return asker, job_api.ask(asker, window_end=end.isoformat())
 
 
-def test_an_ask_whose_window_passed_expires_when_its_job_runs(job_api, run_jobs, make_uow, rt):
+def test_an_ask_whose_window_passed_expires_when_its_job_runs(job_api, run_jobs, make_uow, rt,
+                                                              time_machine):
     asker, ask = _ending_soon(job_api)
     run_jobs()
     assert _status(make_uow, ask["id"]) == "open"
     due = _scheduled_at(rt, f"expire-{ask['id']}")
-    time.sleep(max((due - datetime.now(UTC)).total_seconds(), 0) + 0.3)  # ~2-3 s
+    time_machine.move_to(due + timedelta(seconds=1), tick=False)
     run_jobs()
     assert _status(make_uow, ask["id"]) == "expired"
     assert len(_notes(make_uow, asker["id"], "ask.expired")) == 1
