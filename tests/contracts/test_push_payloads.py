@@ -1,4 +1,4 @@
-"""Every notification the real flows store matches its kind's payload schema (CONTRACT §7).
+"""Every notification the real flows store matches its kind's payload schema.
 
 The flows run through the API and the real jobs (``tests/workers`` fixtures); each test then
 checks every stored notification, envelope and ``data``, and that the kinds it is about were

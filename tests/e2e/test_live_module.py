@@ -101,7 +101,7 @@ class Stream:
 
 
 def note(note_id: int, kind: str = "ask.offered") -> dict:
-    """A stored notification as the server pushes and replays it (CONTRACT §7)."""
+    """A stored notification as the server pushes and replays it."""
     return {"id": note_id, "kind": kind, "created_at": "2030-01-01T10:00:00+00:00",
             "read_at": None, "data": {"ask": {"id": 1, "title": "Read one paragraph"}}}
 

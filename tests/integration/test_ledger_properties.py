@@ -1,4 +1,4 @@
-"""Ledger invariants (CONTRACT §5) over random sequences of ask transitions.
+"""Ledger invariants (zero-sum, totals equal entries) over random sequences of ask transitions.
 
 Five members post, accept, withdraw, cancel, deliver and confirm in any order; many steps are
 refused with a DomainError and rolled back, as the API would. Whatever happened, the entries

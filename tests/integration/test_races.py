@@ -1,4 +1,5 @@
-"""Races with real threads, each with its own unit of work and connection (CONTRACT §4, §5).
+"""Races with real threads, each with its own unit of work and connection: one winner per
+accept, one transfer per confirm.
 
 Threads are released together by a barrier so the conditional UPDATEs really contend: on
 PostgreSQL on one row lock, on SQLite on the BEGIN IMMEDIATE write lock. Each race runs once

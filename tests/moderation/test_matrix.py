@@ -1,5 +1,5 @@
 """The authorization matrix: every API route and every socket event × eight roles, each cell an
-explicit expectation (CONTRACT §4, §10; ``docs/authorization.md`` is the same table in prose).
+explicit expectation (``docs/authorization.md`` is the same table in prose).
 
 The routes come from the app's url_map and the socket events from the Socket.IO server's
 handler table, so a route or event added tomorrow fails ``test_every_route_has_a_row`` until

@@ -150,7 +150,7 @@ class Listener:
 
     def notes(self, kind: str) -> list[dict]:
         """Notifications of ``kind``, each once (the server sends each once per socket; clients
-        still keep ids, as CONTRACT §7 tells them, and this is what one would do)."""
+        still keep ids, as the API guide tells them, and this is what one would do)."""
         seen: dict[int, dict] = {}
         for payload in self.received(kind):
             seen.setdefault(payload["id"], payload)

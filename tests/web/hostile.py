@@ -97,7 +97,7 @@ def odd_texts(schema: dict) -> list:
 
 @dataclass
 class Checker:
-    """Sends a request as ``who`` and holds it to CONTRACT §8: never a 500, errors are JSON
+    """Sends a request as ``who`` and holds it to the API's promise: never a 500, errors are JSON
     (422s with per-field messages), and a refused request writes nothing.
 
     While a checker is in use only its own requests may write: the counts taken after a

@@ -1,4 +1,4 @@
-"""Taking and letting go of an ask: accept, withdraw, cancel (CONTRACT §4).
+"""Taking and letting go of an ask: accept, withdraw, cancel.
 
 Each transition: the happy path, the wrong state (409), the wrong person (403), and a retry by
 the one who already did it (200, nothing changes).

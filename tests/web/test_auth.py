@@ -1,4 +1,4 @@
-"""Sign-up, API tokens and browser sessions (CONTRACT §3, §8)."""
+"""Sign-up, API tokens and browser sessions."""
 
 from __future__ import annotations
 

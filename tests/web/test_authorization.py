@@ -1,5 +1,5 @@
 """Who may call what: anonymous callers, bogus tokens, members acting on asks that are not
-theirs, hidden asks, and suspended members (CONTRACT §4, §8, §10).
+theirs, hidden asks, and suspended members.
 
 Route lists come from the app's url_map; the allow-lists below are the only hand-kept part, so
 a new route either inherits the strict expectation or fails until someone decides otherwise.

@@ -1,4 +1,4 @@
-"""CONTRACT §8: no input, however malformed, produces a 500 or a partial write.
+"""No input, however malformed, produces a 500 or a partial write.
 
 Every /api/v1 route the app declares is attacked with garbage bodies, wrong field values taken
 from its own OpenAPI schema, odd text, bogus path values, query-string garbage and random JSON;

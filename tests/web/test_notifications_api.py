@@ -1,4 +1,4 @@
-"""Every transition stores the right notification for the right person (CONTRACT §7)."""
+"""Every transition stores the right notification for the right person."""
 
 from __future__ import annotations
 

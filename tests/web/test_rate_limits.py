@@ -1,4 +1,4 @@
-"""The per-time-window limits of CONTRACT §11 (web/limits.py): for each, the last allowed
+"""The per-time-window limits (web/limits.py): for each, the last allowed
 request passes and the next is refused with 429, our error shape and a ``Retry-After``.
 
 Windows are never waited out: ``clock.advance`` moves the limits library's clock instead.
