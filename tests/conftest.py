@@ -2,15 +2,24 @@
 Redis and RQ (``tests/fixtures/jobs.py``) and live ``exchange serve`` processes
 (``tests/fixtures/live.py``), registered for the whole suite through ``pytest_plugins``.
 
-Which database: ``EXCHANGE_TEST_DB=sqlite`` (default) or ``postgresql``; the URL can be given
-whole with ``EXCHANGE_TEST_DATABASE_URL``. The schema is built by the Alembic migrations once
-per run; every test then starts from empty tables (rows deleted after each test), which —
-unlike savepoint-per-test — lets race tests use real threads with their own connections.
+Which database: ``EXCHANGE_TEST_DB=sqlite`` (default) or ``postgresql``.
+``EXCHANGE_TEST_DATABASE_URL`` replaces the default database *of the backend it names*
+(PostgreSQL: ``postgresql+psycopg://postgres@127.0.0.1:5432/test``; SQLite: a fresh tmp file)
+and is ignored by a run of the other backend, so ``scripts/test`` with a PostgreSQL URL set
+still runs its SQLite half on SQLite. With no ``EXCHANGE_TEST_DB`` the URL's backend is used.
+
+In parallel (``pytest -n N``, pytest-xdist) each worker has a database of its own: on
+PostgreSQL ``<database>_gw0``, ``<database>_gw1``, … created from a connection to the named
+database when missing; on SQLite a tmp file per worker (or ``<file>_gw0.db`` for a given file).
+Redis likewise: worker N uses database ``EXCHANGE_TEST_REDIS_URL``'s + N.
+
+The schema is built by the Alembic migrations once per run (per worker); every test then
+starts from empty tables (rows deleted after each test), which — unlike savepoint-per-test —
+lets race tests use real threads with their own connections.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from itertools import count
 
@@ -23,10 +32,10 @@ from exchange.db import Database
 from exchange.dispatch import Dispatcher
 from exchange.models import Base
 from exchange.uow import UnitOfWork
+from tests.fixtures.databases import database_url_for_this_process
 
 pytest_plugins = ["tests.fixtures.jobs", "tests.fixtures.live"]
 
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "correct horse battery"
 
 
@@ -40,18 +49,6 @@ def pytest_configure(config):
     passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
-def _database_url(tmp_path_factory) -> str:
-    url = os.environ.get("EXCHANGE_TEST_DATABASE_URL")
-    if url:
-        return url
-    kind = os.environ.get("EXCHANGE_TEST_DB", "sqlite")
-    if kind in ("postgresql", "postgres", "pg"):
-        return PG_URL
-    if kind != "sqlite":
-        raise pytest.UsageError(f"EXCHANGE_TEST_DB must be sqlite or postgresql, not {kind!r}")
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'exchange.db'}"
-
-
 def _reset_schema(db: Database) -> None:
     Base.metadata.drop_all(db.engine)
     with db.engine.begin() as conn:
@@ -60,7 +57,7 @@ def _reset_schema(db: Database) -> None:
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
-    return _database_url(tmp_path_factory)
+    return database_url_for_this_process(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,9 @@
 """``exchange bench``: the real command, as a subprocess, with tiny sizes (numbers not judged).
 
-The bench gets a database of its own — never the shared test database, whose schema the
-session ``db`` fixture owns: a tmp SQLite file, or the PostgreSQL database ``bench`` (created
-here if missing), which ``--reset`` may empty. Redis is the test Redis, with a push channel of
-this run's own.
+The bench gets a database of its own — never the test database, whose schema the session
+``db`` fixture owns: a tmp SQLite file, or the PostgreSQL database ``<test database>_bench``
+(created here if missing; one per test database, so per xdist worker), which ``--reset`` may
+empty. Redis is the test Redis, with a push channel of this run's own.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ ROW = re.compile(r"^(?P<scenario>\S.*?)\s{2,}(?P<size>\S.*?)\s{2,}(?P<p50>\d+\.\
 
 
 def _scratch_postgres(test_url: str) -> str:
-    """The ``bench`` database on the test server, created if this server lacks it."""
+    """``<test database>_bench`` on the test server, created if this server lacks it."""
     test = make_url(test_url)
-    name = "bench" if test.database != "bench" else "bench_scratch"
+    name = f"{test.database}_bench"
     admin = create_engine(test.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:

@@ -26,7 +26,8 @@ from tests.web.seed import Snapshot
 HELPERS = 32
 CONFIRMERS = 8
 
-pytestmark = pytest.mark.slow
+# One worker takes the whole module under pytest -n, so each race still runs once per run.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("races")]
 
 
 @pytest.fixture(scope="module")
