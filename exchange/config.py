@@ -46,6 +46,12 @@ class Settings:
     rate_limits: bool = True
     trusted_proxies: int = 0
     push_channel: str = "exchange"
+    # Mail and Web Push (reaching members off the page)
+    smtp_url: str | None = None
+    mail_from: str = "The exchange <exchange@localhost>"
+    base_url: str = ""
+    mail_delay_seconds: int = 120
+    vapid_private_key: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -55,6 +61,15 @@ class Settings:
     @property
     def embedded_redis(self) -> bool:
         return not self.redis_url
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where mail goes as ``.eml`` files when no SMTP server is configured."""
+        return self.instance_dir / "mail"
+
+    def link(self, path: str) -> str:
+        """An absolute link for a message: ``EXCHANGE_BASE_URL`` + ``path``."""
+        return (self.base_url or "http://127.0.0.1:5000").rstrip("/") + path
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> Settings:
@@ -69,6 +84,18 @@ class Settings:
             raise ConfigError("EXCHANGE_RATE_LIMITS must be 'on' or 'off'")
         if kind == "production" and limits == "off":
             raise ConfigError("EXCHANGE_RATE_LIMITS=off is refused in production")
+        smtp_url = env.get("EXCHANGE_SMTP_URL") or None
+        if smtp_url and not smtp_url.startswith(("smtp://", "smtps://")):
+            raise ConfigError("EXCHANGE_SMTP_URL must start with smtp:// or smtps://")
+        if kind == "production" and not smtp_url:
+            raise ConfigError("EXCHANGE_SMTP_URL is required in production (members reset "
+                              "passwords and hear of asks by mail); refusing to start")
+        base_url = (env.get("EXCHANGE_BASE_URL") or "").rstrip("/")
+        if base_url and not base_url.startswith(("http://", "https://")):
+            raise ConfigError("EXCHANGE_BASE_URL must start with http:// or https://")
+        if kind == "production" and not base_url:
+            raise ConfigError("EXCHANGE_BASE_URL is required in production: every link in a "
+                              "message starts with it")
         return cls(
             env=kind,
             instance_dir=instance,
@@ -82,6 +109,11 @@ class Settings:
             rate_limits=limits == "on",
             trusted_proxies=_int(env, "EXCHANGE_TRUSTED_PROXIES", 0, low=0),
             push_channel=env.get("EXCHANGE_PUSH_CHANNEL") or "exchange",
+            smtp_url=smtp_url,
+            mail_from=env.get("EXCHANGE_MAIL_FROM") or "The exchange <exchange@localhost>",
+            base_url=base_url,
+            mail_delay_seconds=_int(env, "EXCHANGE_MAIL_DELAY_SECONDS", 120, low=0),
+            vapid_private_key=env.get("EXCHANGE_VAPID_PRIVATE_KEY") or None,
         )
 
 

@@ -26,7 +26,8 @@ class Event:
 
 @dataclass(frozen=True)
 class NotificationStored(Event):
-    """A notification row was written; the push leaves after commit."""
+    """A notification row was written; the push leaves after commit (``payload`` None: the
+    member does not want this kind live, so nothing is pushed)."""
 
     notification_id: int
     member_id: int

@@ -130,6 +130,11 @@ class WarningData(Data):
     target_id = fields.Integer(strict=True)
 
 
+class AskHiddenData(AskWithMessageData):
+    """To an author: a moderator hid their ask, with the moderator's reason."""
+    reason = fields.String(required=True)
+
+
 class SuspendedData(Data):
     until = fields.DateTime(required=True)
     reason = fields.String(required=True)
@@ -153,6 +158,7 @@ SCHEMAS: dict[str, type[Schema]] = {
     "mod.flagged": FlaggedData,
     "mod.warning": WarningData,
     "account.suspended": SuspendedData,
+    "ask.hidden": AskHiddenData,
 }
 
 

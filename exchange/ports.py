@@ -28,3 +28,37 @@ class NoPresence:
 
     def online(self, member_ids: Iterable[int]) -> set[int]:
         return set()
+
+
+# --- reaching members off the page ---------------------------------------------------------------
+
+class DeliveryDeferred(Exception):
+    """The message could not be handed over now (server down, 4xx, a timeout): try later.
+    Nothing was delivered, as far as the sender can tell."""
+
+
+class DeliveryRefused(Exception):
+    """The message can never be handed over as it is (an address or endpoint refused for
+    good): record it as failed and do not retry."""
+
+
+class Mailer(Protocol):
+    """Hands one composed email (``email.message.EmailMessage``) to the mail system.
+
+    Raises ``DeliveryDeferred`` when a later try may succeed and ``DeliveryRefused`` when it
+    cannot; returns normally once the message was accepted (an SMTP 250, a file written)."""
+
+    def send(self, message) -> None: ...
+
+
+class PushSender(Protocol):
+    """Sends one encrypted Web Push message (RFC 8291) to one subscription.
+
+    ``subscription`` is ``{"endpoint": …, "keys": {"p256dh": …, "auth": …}}``. Returns True
+    when the push service accepted it, False when the subscription is gone (404/410: remove
+    it); raises ``DeliveryDeferred`` for anything worth retrying."""
+
+    public_key: str  # the VAPID application server key, base64url (for PushManager.subscribe)
+
+    def send(self, subscription: dict, payload: bytes, *, ttl: int, urgency: str,
+             topic: str | None = None) -> bool: ...

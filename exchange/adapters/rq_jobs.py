@@ -20,7 +20,8 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-QUEUES = ("matching", "reminders", "housekeeping")
+# Highest priority first: an offer waits on nothing, a push or an email on little else.
+QUEUES = ("matching", "push", "mail", "reminders", "housekeeping")
 RETRY = dict(max=4, interval=[2, 10, 60, 300])
 JOB_TIMEOUT = 30  # our jobs take milliseconds; a short timeout keeps abandoned-job recovery fast
 RESULT_TTL = 3600

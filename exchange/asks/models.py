@@ -101,7 +101,9 @@ class AskTag(Base):
 
 
 class AskSkip(Base):
-    """A helper who withdrew from an ask: matching never offers it to them again."""
+    """A helper who stepped back from an ask (``withdrew`` after accepting it) or passed on it
+    (``passed``: "not this time", privately): matching never offers it to them again and it
+    leaves their feed. Only a withdrawal refuses a later accept; a pass can change its mind."""
 
     __tablename__ = "ask_skips"
 
@@ -109,6 +111,8 @@ class AskSkip(Base):
     member_id: Mapped[int] = mapped_column(
         ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
     )
+    reason: Mapped[str] = mapped_column(String(16), default="withdrew",
+                                        server_default="withdrew")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

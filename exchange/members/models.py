@@ -37,6 +37,11 @@ class Member(Base):
     handle: Mapped[str] = mapped_column(String(40), unique=True)
     display_name: Mapped[str] = mapped_column(String(80))
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # Mail goes only to a verified address. An address waiting for its link: a change of email
+    # (``pending_email`` becomes ``email`` when confirmed), or a registration that named an
+    # address another account already has (it stays pending: nothing reveals the other account).
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pending_email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default="member")
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)
@@ -50,6 +55,12 @@ class Member(Base):
     area: Mapped[str | None] = mapped_column(String(64))
     # Hidden pending moderation review: the profile is absent (404) to everyone else.
     hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Off-page reach: a digest of open asks (off, daily, weekly), whether a Web Push may show
+    # the ask's own words (a lock screen is public), and when the member was last on the site.
+    digest: Mapped[str] = mapped_column(String(8), default="off", server_default="off")
+    digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    push_details: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -68,6 +79,7 @@ class Member(Base):
         CheckConstraint(
             "status IN ('active', 'suspended', 'banned', 'deleted')", name="status_known"
         ),
+        CheckConstraint("digest IN ('off', 'daily', 'weekly')", name="digest_known"),
     )
 
     @property
@@ -77,6 +89,10 @@ class Member(Base):
     @property
     def is_moderator(self) -> bool:
         return self.role in ("moderator", "admin")
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email is not None and self.email_verified_at is not None
 
 
 class MemberSkill(Base):

@@ -5,7 +5,8 @@ conditional UPDATE (``WHERE status = 'open'``), so two moderators racing get one
 409. A claim by another moderator younger than ``CLAIM_FOR`` also refuses with 409.
 
 - dismiss: flags dismissed; a target the flags had auto-hidden is shown again.
-- hide: the target is hidden; warn: the author gets ``mod.warning``; suspend N days; ban.
+- hide: the target is hidden (the author of a hidden ask is told, with the moderator's reason:
+  ``ask.hidden``); warn: the author gets ``mod.warning``; suspend N days; ban.
   Each of these upholds the flags (a flagger's upheld record earns weight, see ``service``).
 One audit entry per resolution, naming the action and the flags it closed.
 """
@@ -17,6 +18,8 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from exchange import policy
+from exchange.asks.models import Ask
+from exchange.asks.schemas import dump_ask
 from exchange.asks.service import get_ask_or_raise
 from exchange.clock import utcnow
 from exchange.errors import Conflict, InvalidInput, NotFound
@@ -24,6 +27,7 @@ from exchange.members.models import Member
 from exchange.members.service import require_active
 from exchange.moderation import audit, sanctions, targets
 from exchange.moderation.models import Flag
+from exchange.notifications.service import notify
 
 CLAIM_FOR = timedelta(minutes=15)
 ACTIONS = ("dismiss", "hide", "warn", "suspend", "ban")
@@ -79,7 +83,10 @@ def _effect(uow, action, flag, target, author, reason, days) -> dict:
     if action == "dismiss":
         return {"restored": had_hidden and targets.set_hidden(target, False)}
     if action == "hide":
-        return {"hidden": targets.set_hidden(target, True)}
+        hidden = targets.set_hidden(target, True)
+        if hidden and isinstance(target, Ask):
+            tell_author_hidden(uow, target, reason)
+        return {"hidden": hidden}
     if action == "warn":
         sanctions.apply_warning(uow, author, reason, {"target_type": flag.target_type,
                                                       "target_id": flag.target_id})
@@ -116,6 +123,17 @@ def set_ask_hidden(uow, *, actor, ask_id: int, hidden: bool, reason: str = ""):
     policy.require(actor, action, ask.author)
     changed = targets.set_hidden(ask, hidden)
     uow.flush()
+    if changed and hidden:
+        tell_author_hidden(uow, ask, reason)
     audit.record(uow, actor=actor, action=action, target_type="ask", target_id=ask.id,
                  reason=reason, data={"author_id": ask.author_id, "changed": changed})
     return ask
+
+
+def tell_author_hidden(uow, ask: Ask, reason: str) -> None:
+    """The author learns their ask was hidden, and why — never left wondering."""
+    notify(uow, member_id=ask.author_id, kind="ask.hidden", data={
+        "ask": dump_ask(ask), "reason": reason,
+        "message": "A moderator has hidden your ask from other members for now; their reason "
+                   "is below. You're welcome to post it again with changes — asking is "
+                   "always fine."})

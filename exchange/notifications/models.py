@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.clock import utcnow
@@ -32,6 +32,7 @@ KINDS = (
     "mod.flagged",
     "mod.warning",
     "account.suspended",
+    "ask.hidden",
 )
 
 
@@ -41,8 +42,25 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
+    # The ask it is about (``data.ask.id`` or ``data.ask_id``), so an email can gather every
+    # note of one ask; None for notes about no ask (nudges, warnings).
+    ask_id: Mapped[int | None] = mapped_column(Integer)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_notifications_member_id_id", "member_id", "id"),)
+
+
+class NotificationSetting(Base):
+    """A member's channels for one kind, only where they differ from the defaults
+    (``exchange.notifications.preferences``)."""
+
+    __tablename__ = "notification_settings"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    live: Mapped[bool] = mapped_column(Boolean)
+    email: Mapped[bool] = mapped_column(Boolean)
+    push: Mapped[bool] = mapped_column(Boolean)

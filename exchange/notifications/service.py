@@ -11,17 +11,29 @@ from sqlalchemy import func, select, update
 
 from exchange.clock import utcnow
 from exchange.events import NotificationStored
+from exchange.notifications import preferences
 from exchange.notifications.models import KINDS, Notification
 
 
+def ask_id_of(data: dict) -> int | None:
+    """The ask a notification is about: ``data.ask.id`` or ``data.ask_id``."""
+    ask = data.get("ask")
+    found = ask.get("id") if isinstance(ask, dict) else data.get("ask_id")
+    return found if isinstance(found, int) and not isinstance(found, bool) else None
+
+
 def notify(uow, *, member_id: int, kind: str, data: dict) -> Notification:
+    """Store a notification; after commit it is pushed live unless the member switched live
+    pushes of this kind off (it is stored and listed either way)."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
-    row = Notification(member_id=member_id, kind=kind, data=data, created_at=utcnow())
+    row = Notification(member_id=member_id, kind=kind, data=data, ask_id=ask_id_of(data),
+                       created_at=utcnow())
     uow.session.add(row)
     uow.flush()
+    channels = preferences.effective(uow.session, member_id, kind)
     uow.emit(NotificationStored(notification_id=row.id, member_id=member_id, kind=kind,
-                                payload=as_payload(row)))
+                                payload=as_payload(row) if channels.live else None))
     return row
 
 

@@ -170,6 +170,21 @@ def test_moderation_notes_match_their_schemas(job_api, make_uow):
     assert {"mod.flagged", "mod.warning", "account.suspended"} <= set(kinds)
 
 
+def test_a_moderator_hiding_an_ask_tells_its_author_why(job_api, make_uow):
+    mod = _moderator(job_api, make_uow)
+    author = job_api.member("author")
+    ask = job_api.ask(author)
+    _ok(job_api.call(mod, "POST", f"/mod/asks/{ask['id']}/hide",
+                     json={"reason": "Personal details in the title."}))
+    assert _check_all(make_uow)[-1] == "ask.hidden"
+    with make_uow() as uow:
+        note = uow.session.query(Notification).filter_by(kind="ask.hidden").one()
+        assert note.member_id == author["id"] and note.ask_id == ask["id"]
+        assert note.data["reason"] == "Personal details in the title."
+    _ok(job_api.call(mod, "POST", f"/mod/asks/{ask['id']}/hide", json={"reason": "again"}))
+    assert _check_all(make_uow).count("ask.hidden") == 1  # hiding a hidden ask says nothing
+
+
 # The schemas themselves
 
 def test_every_notification_kind_has_a_payload_schema():

@@ -25,6 +25,9 @@ LONG_RUNNING = ("postgres", "redis", "web", "worker", "proxy")
 REQUIRED_ENV = ("EXCHANGE_ENV", "EXCHANGE_DATABASE_URL", "EXCHANGE_REDIS_URL",
                 "EXCHANGE_SECRET_KEY")
 REQUIRED_VARIABLE = re.compile(r"^\$\{(?P<name>\w+):\?[^}]*\}$")  # ${NAME:?message}
+DEFAULTED_VARIABLE = re.compile(r"^\$\{(?P<name>\w+):-(?P<default>[^}]*)\}$")  # ${NAME:-x}
+OPERATOR = {"EXCHANGE_SECRET_KEY": "s" * 48, "EXCHANGE_SMTP_URL": "smtp://mail.example.org:587",
+            "EXCHANGE_BASE_URL": "https://exchange.example.org"}
 CLI_ENV = {"FLASK_SKIP_DOTENV": "1", "FLASK_RUN_FROM_CLI": "false"}
 
 
@@ -58,7 +61,13 @@ def as_deployed(env: dict, **variables: str) -> dict:
     filled = {}
     for key, value in env.items():
         required = REQUIRED_VARIABLE.match(str(value))
-        filled[key] = variables[required["name"]] if required else str(value)
+        defaulted = DEFAULTED_VARIABLE.match(str(value))
+        if required:
+            filled[key] = variables[required["name"]]
+        elif defaulted:
+            filled[key] = variables.get(defaulted["name"], defaulted["default"])
+        else:
+            filled[key] = str(value)
     return filled
 
 
@@ -169,17 +178,26 @@ def test_compose_refuses_to_start_without_a_secret_key(services):
     assert REQUIRED_VARIABLE.match(env_of(services["web"])["EXCHANGE_SECRET_KEY"])
 
 
+def test_compose_refuses_to_start_without_a_mail_server_and_a_public_address(services):
+    env = env_of(services["web"])
+    assert REQUIRED_VARIABLE.match(env["EXCHANGE_SMTP_URL"])
+    assert REQUIRED_VARIABLE.match(env["EXCHANGE_BASE_URL"])
+
+
 def test_the_app_loads_the_compose_environment_as_production_settings(services):
-    env = as_deployed(env_of(services["web"]), EXCHANGE_SECRET_KEY="s" * 48)
+    env = as_deployed(env_of(services["web"]), **OPERATOR)
     settings = Settings.from_env(env)
     assert settings.env == "production" and settings.secret_key == "s" * 48
+    assert settings.smtp_url == OPERATOR["EXCHANGE_SMTP_URL"]
+    assert settings.link("/verify") == "https://exchange.example.org/verify"
+    assert settings.mail_from == "The exchange <exchange@localhost>"
     assert settings.rate_limits
     assert (settings.database_url, settings.redis_url) == (env["EXCHANGE_DATABASE_URL"],
                                                            env["EXCHANGE_REDIS_URL"])
 
 
 def test_the_app_trusts_exactly_the_one_proxy_in_front_of_it(services):
-    env = as_deployed(env_of(services["web"]), EXCHANGE_SECRET_KEY="s" * 48)
+    env = as_deployed(env_of(services["web"]), **OPERATOR)
     assert Settings.from_env(env).trusted_proxies == 1
     assert len([n for n, s in services.items() if "nginx" in s.get("image", "")]) == 1
 

@@ -66,7 +66,8 @@ def test_status_counts_queued_scheduled_and_failed_jobs_per_queue(run, connectio
     result = run("status")
 
     assert result.exit_code == 0, result.output
-    assert _table(result.output) == {"matching": [1, 0, 0, 0], "reminders": [0, 1, 0, 0],
+    assert _table(result.output) == {"matching": [1, 0, 0, 0], "push": [0, 0, 0, 0],
+                                     "mail": [0, 0, 0, 0], "reminders": [0, 1, 0, 0],
                                      "housekeeping": [0, 0, 0, 1]}
 
 
