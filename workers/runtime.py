@@ -11,11 +11,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from exchange.adapters.bootstrap import dispatcher_for
+from exchange.adapters.mail import mailer_for
 from exchange.adapters.rq_jobs import RQJobQueue, connect
 from exchange.config import Settings
 from exchange.db import Database
 from exchange.dispatch import Dispatcher
-from exchange.ports import NoPresence, Presence
+from exchange.ports import Mailer, NoPresence, Presence
 from exchange.uow import UnitOfWork
 
 
@@ -26,6 +27,7 @@ class Runtime:
     jobs: RQJobQueue
     dispatcher: Dispatcher
     presence: Presence
+    mailer: Mailer
 
     @contextmanager
     def unit_of_work(self):
@@ -37,13 +39,14 @@ _current: Runtime | None = None
 
 
 def configure(settings: Settings, *, db: Database | None = None, redis=None,
-              presence: Presence | None = None) -> Runtime:
+              presence: Presence | None = None, mailer: Mailer | None = None) -> Runtime:
     global _current
     connection = redis or connect(settings.redis_url)
     jobs = RQJobQueue(connection)
     _current = Runtime(settings=settings, db=db or Database(settings.database_url), jobs=jobs,
                        dispatcher=dispatcher_for(settings, connection),
-                       presence=presence or _presence(settings, connection))
+                       presence=presence or _presence(settings, connection),
+                       mailer=mailer or mailer_for(settings))
     return _current
 
 
