@@ -36,6 +36,21 @@ class NotificationStored(Event):
 
 
 @dataclass(frozen=True)
+class OffPageDue(Event):
+    """A notification may have to reach its member off the page, by email and/or Web Push
+    (the channels the member has on for its kind). Durable: the jobs that decide and send
+    must not be lost to a Redis outage."""
+
+    durable: ClassVar[bool] = True
+    notification_id: int
+    member_id: int
+    kind: str
+    created_at: str
+    email: bool = False
+    push: bool = False
+
+
+@dataclass(frozen=True)
 class TokenRevoked(Event):
     """Sockets opened with this token are dropped wherever they are connected."""
 

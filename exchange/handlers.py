@@ -10,7 +10,8 @@ Every durable event (``Event.durable``) has at least one handler here: the outbo
 durable event pending until a process with its handlers has run them all.
 
 Job ids are deterministic (``match-{ask}-{round}-{wave}``, ``expire-{ask}``,
-``autoconfirm-{ask}``, ``plan-{ask}-{status}-{round}``, ``reinstate-{member}-{until epoch}`` —
+``autoconfirm-{ask}``, ``plan-{ask}-{status}-{round}``, ``push-n{notification}``,
+``mail-n{notification}``, ``reinstate-{member}-{until epoch}`` —
 a later suspension gets its own job; RQ allows only letters, digits, ``-`` and ``_`` in ids),
 so running a handler again (the outbox reconciler) is harmless. Job functions are named by
 import path: the core never imports ``workers``.
@@ -18,10 +19,11 @@ import path: the core never imports ``workers``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from exchange import events
 from exchange.asks.models import AUTO_CONFIRM_AFTER
+from exchange.clock import utcnow
 from exchange.ports import JobQueue
 
 MATCH = "workers.matching.match_ask"
@@ -29,6 +31,8 @@ EXPIRE = "workers.asks.expire_ask"
 AUTO_CONFIRM = "workers.asks.auto_confirm"
 PLAN_REMINDERS = "workers.reminders.plan"
 REINSTATE = "workers.moderation.reinstate"
+PUSH_NOTE = "workers.delivery.push_note"
+MAIL_NOTE = "workers.delivery.mail_note"
 
 STOPS_MATCHING = frozenset({"matched", "cancelled", "expired", "confirmed"})
 CLOSES = frozenset({"cancelled", "expired", "confirmed"})
@@ -93,6 +97,22 @@ def push_notification(event: events.NotificationStored, *, push) -> None:
         push.push(event.member_id, event.kind, event.payload)
 
 
+def schedule_off_page(event: events.OffPageDue, *, jobs: JobQueue, settings) -> None:
+    """Push at once (the job waits out the delay itself if the member has a page open); mail
+    once the delay has passed, when the job sends only what is still unread."""
+    if event.push:
+        jobs.enqueue(PUSH_NOTE, event.notification_id,
+                     job_id=f"push-n{event.notification_id}", queue="push")
+    if event.email:
+        due = datetime.fromisoformat(event.created_at) + timedelta(
+            seconds=settings.mail_delay_seconds)
+        job_id = f"mail-n{event.notification_id}"
+        if due <= utcnow():
+            jobs.enqueue(MAIL_NOTE, event.notification_id, job_id=job_id, queue="mail")
+        else:
+            jobs.enqueue_at(due, MAIL_NOTE, event.notification_id, job_id=job_id, queue="mail")
+
+
 def drop_token_sockets(event: events.TokenRevoked, *, push) -> None:
     push.drop(token_id=event.token_id)
 
@@ -114,6 +134,7 @@ EVENT_HANDLERS = {
     events.WaveSent: [schedule_next_wave],
     events.AskStateChanged: [cancel_pending_jobs, schedule_auto_confirm, plan_reminders],
     events.NotificationStored: [push_notification],
+    events.OffPageDue: [schedule_off_page],
     events.TokenRevoked: [drop_token_sockets],
     events.MemberSuspended: [drop_member_sockets, schedule_reinstatement],
 }

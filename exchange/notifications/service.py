@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from exchange.clock import utcnow
-from exchange.events import NotificationStored
+from exchange.events import NotificationStored, OffPageDue
 from exchange.notifications import preferences
 from exchange.notifications.models import KINDS, Notification
 
@@ -24,7 +24,8 @@ def ask_id_of(data: dict) -> int | None:
 
 def notify(uow, *, member_id: int, kind: str, data: dict) -> Notification:
     """Store a notification; after commit it is pushed live unless the member switched live
-    pushes of this kind off (it is stored and listed either way)."""
+    pushes of this kind off (it is stored and listed either way), and the jobs that may take
+    it off the page by email or Web Push are planned (``OffPageDue``)."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     row = Notification(member_id=member_id, kind=kind, data=data, ask_id=ask_id_of(data),
@@ -34,6 +35,10 @@ def notify(uow, *, member_id: int, kind: str, data: dict) -> Notification:
     channels = preferences.effective(uow.session, member_id, kind)
     uow.emit(NotificationStored(notification_id=row.id, member_id=member_id, kind=kind,
                                 payload=as_payload(row) if channels.live else None))
+    if channels.email or channels.push:
+        uow.emit(OffPageDue(notification_id=row.id, member_id=member_id, kind=kind,
+                            created_at=row.created_at.isoformat(), email=channels.email,
+                            push=channels.push))
     return row
 
 

@@ -138,3 +138,29 @@ def test_a_failing_handler_ends_its_events_run_but_not_the_next_event():
     assert jobs.calls == []
     assert [type(e) for e in done] == [events.NotificationStored]
     assert push.calls == [("push", 7, "nudge")]
+
+
+def test_a_notification_for_off_the_page_pushes_at_once_and_mails_after_the_delay():
+    dispatcher, jobs, _ = _bound()
+    stored = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+    dispatcher.run(events.OffPageDue(notification_id=9, member_id=3, kind="ask.offered",
+                                     created_at=stored.isoformat(), email=True, push=True))
+    assert jobs.calls == [
+        ("now", handlers.PUSH_NOTE, (9,), "push-n9", "push"),
+        ("at", datetime(2030, 1, 1, 12, 2, tzinfo=UTC), handlers.MAIL_NOTE, (9,), "mail-n9",
+         "mail"),
+    ]
+
+
+def test_a_channel_that_is_off_gets_no_job():
+    dispatcher, jobs, _ = _bound()
+    dispatcher.run(events.OffPageDue(notification_id=9, member_id=3, kind="reminder",
+                                     created_at="2030-01-01T12:00:00+00:00", email=True))
+    assert [call[-2] for call in jobs.calls] == ["mail-n9"]
+
+
+def test_mail_already_due_is_queued_at_once():
+    dispatcher, jobs, _ = _bound()
+    dispatcher.run(events.OffPageDue(notification_id=9, member_id=3, kind="reminder",
+                                     created_at="2020-01-01T12:00:00+00:00", email=True))
+    assert jobs.calls == [("now", handlers.MAIL_NOTE, (9,), "mail-n9", "mail")]
