@@ -47,9 +47,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=0)
     app.teardown_request(close_uow)
     from web.api import init_api
+    from web.inbox import bp as inbox
     from web.pages import pages
     init_api(app)
     app.register_blueprint(pages)
+    app.register_blueprint(inbox)
     from web.realtime import init_realtime
     init_realtime(app, settings)
     from web.admin_rq import mount_rq_dashboard

@@ -140,7 +140,7 @@ def _check_can_accept(session, actor: Member, ask: Ask) -> None:
     if is_blocked_between(session, actor.id, ask.author_id):
         raise Forbidden("You can't take this ask.", code="blocked")
     skipped = session.get(AskSkip, (ask.id, actor.id))
-    if skipped is not None and ask.status == "open":
+    if skipped is not None and skipped.reason == "withdrew" and ask.status == "open":
         raise Conflict("You stepped back from this ask earlier.", code="withdrew_before")
     load = _open_load(session, actor.id)
     if load >= actor.capacity:
@@ -191,6 +191,24 @@ def withdraw_ask(uow, *, actor: Member, ask_id: int) -> Ask:
     _notify_ask(uow, ask.author_id, "ask.withdrawn", ask)
     uow.emit(AskReopened(ask_id=ask.id, skip_member_id=actor.id, round=ask.match_round))
     return ask
+
+
+def pass_ask(uow, *, actor: Member, ask_id: int) -> None:
+    """"Not this time": privately, and for good. The ask leaves the helper's feed and is never
+    offered to them again; nobody is told. Passing twice is passing once. A helper already
+    helping steps back with ``withdraw`` instead, so the asker hears of it."""
+    require_active(actor)
+    s = uow.session
+    ask = access_ask(s, actor=actor, ask_id=ask_id)
+    if ask.author_id == actor.id:
+        raise Forbidden("This is your own ask.", code="own_ask")
+    if ask.helper_id == actor.id and ask.status in IN_PROGRESS:
+        raise Conflict("You're helping with this one — to step back, withdraw, so the asker "
+                       "knows.", code="wrong_state")
+    if s.get(AskSkip, (ask.id, actor.id)) is None:
+        s.add(AskSkip(ask_id=ask.id, member_id=actor.id, reason="passed"))
+    offers.settle_pass(uow, ask=ask, member_id=actor.id)
+    uow.flush()
 
 
 def cancel_ask(uow, *, actor: Member, ask_id: int) -> Ask:

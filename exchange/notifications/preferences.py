@@ -58,9 +58,32 @@ DEFAULTS: dict[str, Channels] = {
     "ask.hidden": ALL,
 }
 ALWAYS = frozenset({"mod.warning", "account.suspended", "ask.hidden"})
+
+# What each kind is, in words a member reads (settings, unsubscribe pages).
+LABELS: dict[str, str] = {
+    "ask.offered": "asks you could help with",
+    "ask.taken": "an ask you were offered being taken by someone else",
+    "ask.accepted": "someone offering to help with your ask",
+    "ask.withdrawn": "a helper stepping back from your ask",
+    "ask.cancelled": "an ask you were helping with being cancelled",
+    "ask.delivered": "a helper marking your ask as done",
+    "ask.confirmed": "your help being confirmed",
+    "ask.expired": "your ask closing after its time passed",
+    "ask.still_open": "your ask staying open a little longer",
+    "message.new": "new messages about an ask",
+    "thanks.received": "thanks for your help",
+    "reminder": "reminders about asks you're part of",
+    "nudge": "gentle suggestions",
+    "mod.flagged": "new reports for moderators",
+    "mod.warning": "notes from the moderators",
+    "account.suspended": "changes to your account",
+    "ask.hidden": "an ask of yours being hidden by a moderator",
+    "digest": "the digest of open asks",
+}
 DIGESTS = ("off", "daily", "weekly")
 
 assert set(DEFAULTS) == set(KINDS), "every notification kind has default channels"
+assert set(LABELS) == set(KINDS) | {"digest"}, "every kind has words"
 
 
 def for_member(session, member_id: int) -> dict[str, Channels]:

@@ -3,7 +3,8 @@
 An ``Offer`` records that an ask was put in front of one helper: in which round (a round
 restarts when a helper withdraws) and wave, whether it was pushed live (not during the helper's
 quiet hours), the reasons shown, and the helper's response (``accepted``, ``taken`` when someone
-else won, or none). UNIQUE (ask, member): nobody is offered the same ask twice.
+else won, ``passed`` when they said "not this time", or none). UNIQUE (ask, member): nobody is
+offered the same ask twice.
 
 ``HelperStats`` holds the counters ranking needs (offers received, offers accepted, last offered)
 so the candidate query reads one row per helper instead of counting offers.

@@ -56,3 +56,11 @@ def settle_after_accept(uow, *, ask, winner_id: int) -> list[int]:
                 losers.append(offer.member_id)
     uow.flush()
     return losers
+
+
+def settle_pass(uow, *, ask, member_id: int) -> None:
+    """A helper passed on an ask they were offered: the offer's answer is ``passed``."""
+    offer = uow.session.scalar(select(Offer).where(Offer.ask_id == ask.id,
+                                                   Offer.member_id == member_id))
+    if offer is not None and offer.response is None:
+        offer.response, offer.responded_at = "passed", utcnow()

@@ -123,6 +123,8 @@ MATRIX: dict[str, dict[str, object]] = {
         row(SIGN_IN, NOT_HELPER, NOT_HELPER, 200, HIDDEN, SUSPENDED, NOT_HELPER, NOT_HELPER),
     "POST /api/v1/asks/{ask_id}/messages":
         row(SIGN_IN, NOT_PARTY, 201, 201, HIDDEN, SUSPENDED, NOT_PARTY, NOT_PARTY),
+    "POST /api/v1/asks/{ask_id}/pass":
+        row(SIGN_IN, 204, (403, "own_ask"), 204, HIDDEN, SUSPENDED, 204, 204),
     "POST /api/v1/asks/{ask_id}/thanks":
         row(SIGN_IN, NOT_AUTHOR, 201, NOT_AUTHOR, HIDDEN, SUSPENDED, NOT_AUTHOR, NOT_AUTHOR),
     "POST /api/v1/asks/{ask_id}/withdraw":
@@ -137,6 +139,8 @@ MATRIX: dict[str, dict[str, object]] = {
         row(201, 201, 201, 201, 201, 201, 201, 201),
     "POST /api/v1/flags":
         row(SIGN_IN, 201, 201, 201, 201, SUSPENDED, 201, 201),
+    "POST /api/v1/mail/unsubscribe":  # no token in the example: the link itself is missing
+        row(422, 422, 422, 422, 422, 422, 422, 422),
     "POST /api/v1/members/{handle}/block":
         row(SIGN_IN, 204, (422, "invalid"), 204, 204, SUSPENDED, 204, 204),
     "POST /api/v1/mod/asks/{ask_id}/hide":
@@ -284,6 +288,11 @@ PAGE_MATRIX: dict[str, dict[str, object]] = {
     # The shell only; the profile itself comes from GET /api/v1/members/{handle} (above).
     "GET /members/<handle>": row(TO_SIGNIN, 200, 200, 200, 200, 200, 200, 200),
     "GET /healthz": row(200, 200, 200, 200, 200, 200, 200, 200),
+    # Reached from an email: the link's token decides, whoever is signed in (no token here,
+    # so each page kindly says the link is incomplete).
+    "GET /offer/accept": row(200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /offer/pass": row(200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /unsubscribe": row(200, 200, 200, 200, 200, 200, 200, 200),
 }
 
 

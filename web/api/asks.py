@@ -68,6 +68,15 @@ for _name, _service in (("accept", asks.accept_ask), ("withdraw", asks.withdraw_
         blp.response(200, AskSchema)(_transition(_service)))
 
 
+@blp.route(f"/{ASK}/pass", methods=["POST"])
+@blp.response(204)
+def pass_(ask_id):
+    """Not this time: the ask leaves your feed and is never offered to you again. Private."""
+    unit = uow()
+    asks.pass_ask(unit, actor=current_member(), ask_id=ask_id)
+    unit.commit()
+
+
 @blp.route(f"/{ASK}/confirm", methods=["POST"])
 @blp.arguments(ConfirmSchema(), required=False)
 @blp.response(200, AskSchema)
