@@ -16,6 +16,7 @@ import mimetypes
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 
+from exchange.members import service as members
 from exchange.notifications import service as notes
 from exchange.policy import can
 from web.state import uow
@@ -31,6 +32,13 @@ pages = Blueprint("pages", __name__, template_folder="templates", static_folder=
 def _signed_in():
     """The member signed in with the browser session (a bearer token is not a browser)."""
     return g.get("member") if g.get("via") == "cookie" else None
+
+
+def _seen(member) -> None:
+    """The member is on the site: no digest for a period they were here in."""
+    unit = uow()
+    members.note_seen(unit.session, member.id)
+    unit.commit()
 
 
 @pages.get("/")
@@ -59,6 +67,7 @@ def home():
     member = _signed_in()
     if member is None:
         return redirect(url_for("pages.signin", next=request.path))
+    _seen(member)
     since = notes.latest_id(uow().session, member_id=member.id)
     return render_template("home.html", member=member, since=since, csrf_token=generate_csrf(),
                            moderator=can(member, "review"))

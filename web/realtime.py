@@ -148,6 +148,8 @@ def register(sio: SocketIO, sockets: Sockets) -> None:
             members.require_active(member)
         except Forbidden as err:
             raise ConnectionRefusedError(err.code) from None
+        with st.db.session() as s, s.begin():
+            members.note_seen(s, member.id)
         sio.server.manager.hold(request.sid, member_room(member.id))
         join_room(member_room(member.id))
         sockets.add(request.sid, member.id, token_id)

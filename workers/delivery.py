@@ -12,13 +12,14 @@ from __future__ import annotations
 import hashlib
 
 from exchange.clock import utcnow
-from exchange.delivery import mails, push_notes
+from exchange.delivery import digests, mails, push_notes
 from exchange.delivery.eligibility import Later
 from exchange.ports import DeliveryDeferred
 from workers.runtime import runtime
 
 PUSH_NOTE = "workers.delivery.push_note"
 MAIL_NOTE = "workers.delivery.mail_note"
+DIGEST = "workers.delivery.digest"
 RESEND_MAIL = "workers.delivery.resend_mail"
 
 
@@ -107,3 +108,42 @@ def resend_stale_mail() -> int:
 
 def _minute() -> int:
     return int(utcnow().timestamp() // 60)
+
+
+def digest(member_id: int, period_key: str) -> str:
+    """``digest-{member}-{period}``: one member's digest for one period (``period_key`` only
+    names the job)."""
+    rt = runtime()
+    with rt.unit_of_work() as uow:
+        plan = digests.claim_digest(uow, member_id=member_id)
+        uow.commit()
+    if isinstance(plan, Later):
+        rt.jobs.enqueue_at(plan.at, DIGEST, member_id, period_key, queue="mail",
+                           job_id=f"digest-{member_id}-{period_key}-at{int(plan.at.timestamp())}")
+        return f"later: {plan.why}"
+    if plan is None:
+        return "nothing to send"
+    with rt.unit_of_work() as uow:
+        try:
+            sent = digests.send_claimed(uow, mailer=rt.mailer, settings=rt.settings,
+                                        claimed=plan)
+        except DeliveryDeferred:
+            uow.rollback()
+            digests.release(uow, claimed=plan)
+            uow.commit()
+            raise
+        uow.commit()
+    return "sent" if sent else "not sent"
+
+
+def plan_digests() -> int:
+    """For the sweep: a job for every member whose digest is due (ids make doubles harmless)."""
+    rt = runtime()
+    with rt.unit_of_work() as uow:
+        digests.release_stale(uow.session)
+        found = digests.due(uow.session)
+        uow.commit()
+    for member_id, period_key in found:
+        rt.jobs.enqueue(DIGEST, member_id, period_key, queue="mail",
+                        job_id=f"digest-{member_id}-{period_key}")
+    return len(found)

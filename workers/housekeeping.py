@@ -1,8 +1,8 @@
 """The periodic sweep (every minute, one per deployment: ``workers.sweeps``): the safety net
 under the scheduled jobs. Re-sends outbox rows still pending (Redis was away), expires open
 asks whose time passed, auto-confirms week-old deliveries, reinstates members whose suspension
-is over, sends the "try a small ask" nudges, sends again mail whose send never finished, and
-puts back on their queue the jobs RQ lost
+is over, sends the "try a small ask" nudges, sends again mail whose send never finished,
+plans the digests that are due, and puts back on their queue the jobs RQ lost
 (``workers.lost_jobs``). ``sweep`` is the database part; ``periodic_sweep`` is the job."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from exchange.outbox import service as outbox_service
 from exchange.reminders.occasions import nudge_generous_members
 from workers import lost_jobs, sweeps
 from workers.asks import auto_confirm, expire_ask
-from workers.delivery import resend_stale_mail
+from workers.delivery import plan_digests, resend_stale_mail
 from workers.moderation import reinstate
 from workers.runtime import runtime
 
@@ -40,6 +40,7 @@ def sweep() -> dict:
         done["nudged"] = nudge_generous_members(uow)
         uow.commit()
     done["mail_resent"] = resend_stale_mail()
+    done["digests"] = plan_digests()
     return done
 
 

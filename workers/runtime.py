@@ -27,7 +27,7 @@ class Runtime:
     jobs: RQJobQueue
     dispatcher: Dispatcher
     presence: Presence
-    mailer: Mailer
+    mailer: Mailer | None = None
 
     @contextmanager
     def unit_of_work(self):

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
@@ -140,6 +141,20 @@ def revoke_token(uow, *, actor: Member, token_id: int) -> None:
         token.revoked_at = utcnow()
         uow.emit(TokenRevoked(token_id=token.id, member_id=actor.id))
     uow.flush()
+
+
+SEEN_EVERY = 300  # seconds: "last seen" is for digests, so a coarse mark is plenty
+
+
+def note_seen(session, member_id: int) -> None:
+    """Mark the member as on the site now (a page or a socket), at most every few minutes:
+    one conditional UPDATE, so a busy member costs no writes between marks."""
+    now = utcnow()
+    session.execute(update(Member).where(
+        Member.id == member_id,
+        or_(Member.last_seen_at.is_(None),
+            Member.last_seen_at < now - timedelta(seconds=SEEN_EVERY)))
+        .values(last_seen_at=now).execution_options(synchronize_session=False))
 
 
 def require_active(actor: Member) -> None:

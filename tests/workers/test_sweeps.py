@@ -55,7 +55,8 @@ def test_the_sweep_job_records_what_it_did(rt):
     run = sweeps.last(rt.jobs.connection)
     assert (run.period, run.every) == (123, 60)
     assert run.done == {"relayed": 0, "expired": 0, "auto_confirmed": 0, "reinstated": 0,
-                        "nudged": 0, "lost_jobs_put_back": 0}
+                        "nudged": 0, "mail_resent": 0, "digests": 0,
+                        "lost_jobs_put_back": 0}
     assert sweeps.history(rt.jobs.connection) == [run]
 
 
