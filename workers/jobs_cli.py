@@ -1,7 +1,7 @@
 """``exchange jobs``: how the job queues are doing, and a way to retry what failed.
 
-    exchange jobs                  counts per queue, outbox events not yet sent, lost jobs,
-                                   and the last periodic sweep
+    exchange jobs                  counts per queue, outbox events not yet sent, mail and push
+                                   of the last day by outcome, lost jobs, the last sweep
     exchange jobs failed           failed jobs: id, queue, function, the error's last line
     exchange jobs requeue ID ...   put failed jobs back on their queue (or --all)
 
@@ -13,6 +13,7 @@ Registered on the ``exchange`` script through the ``exchange.commands`` entry po
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import click
 import redis
@@ -20,7 +21,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from exchange.adapters.embedded_redis import LOOPBACK, STATE_FILE
 from exchange.adapters.rq_jobs import connect
+from exchange.clock import utcnow
 from exchange.config import Settings
+from exchange.db import Database
+from exchange.delivery import records
+from exchange.outbox.service import pending_count
 from workers import lost_jobs, registries, sweeps
 
 COLUMNS = ("queued", "scheduled", "started", "failed")
@@ -50,17 +55,29 @@ def _connection(settings: Settings) -> redis.Redis:
     return connection
 
 
-def _outbox_pending(settings: Settings) -> str:
-    from exchange.db import Database
-    from exchange.outbox.service import pending_count
+def _from_database(settings: Settings, read) -> str:
     db = Database(settings.database_url)
     try:
         with db.session() as session:
-            return str(pending_count(session))
+            return read(session)
     except SQLAlchemyError as exc:
         return f"unknown (the database did not answer: {type(exc).__name__})"
     finally:
         db.dispose()
+
+
+def _outbox_pending(session) -> str:
+    return str(pending_count(session))
+
+
+def _deliveries(session) -> str:
+    """``email: 3 sent, 1 skipped (seen, switched off, no address) …`` over the last day."""
+    found = records.summary(session, since=utcnow() - timedelta(days=1))
+    words = {"sent": "sent", "skipped": "not needed", "claimed": "waiting to be sent",
+             "failed": "failed"}
+    return "; ".join(
+        f"{channel}: " + (", ".join(f"{found[channel].get(s, 0)} {w}" for s, w in words.items()))
+        for channel in ("email", "push"))
 
 
 @click.group("jobs", invoke_without_command=True)
@@ -81,7 +98,8 @@ def status() -> None:
     click.echo("queue".ljust(width) + "".join(f"{c:>11}" for c in COLUMNS))
     for row in rows:
         click.echo(row.name.ljust(width) + "".join(f"{getattr(row, c):>11}" for c in COLUMNS))
-    click.echo(f"outbox pending: {_outbox_pending(settings)}")
+    click.echo(f"outbox pending: {_from_database(settings, _outbox_pending)}")
+    click.echo(f"mail and push, last 24 h: {_from_database(settings, _deliveries)}")
     lost = lost_jobs.counts(connection)
     click.echo(f"lost jobs: {lost.suspected} found by the last sweep, {lost.put_back} put back "
                "in all (queued, yet on no queue and not running)")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from exchange.clock import utcnow
@@ -66,3 +66,14 @@ def reclaim(row: Delivery) -> None:
     """Take over a stale claim: one more attempt, claimed now."""
     row.attempts += 1
     row.claimed_at = utcnow()
+
+
+def summary(session, *, since: datetime) -> dict[str, dict[str, int]]:
+    """``{channel: {status: count}}`` of deliveries decided since ``since`` (for operators)."""
+    rows = session.execute(select(Delivery.channel, Delivery.status, func.count())
+                           .where(Delivery.claimed_at >= since)
+                           .group_by(Delivery.channel, Delivery.status)).all()
+    found: dict[str, dict[str, int]] = {"email": {}, "push": {}}
+    for channel, status, count in rows:
+        found.setdefault(channel, {})[status] = count
+    return found

@@ -82,6 +82,23 @@ def test_status_counts_outbox_events_not_yet_sent(run, make_uow):
     assert "outbox pending: 2" in result.output
 
 
+def test_status_counts_the_last_days_mail_and_push_by_outcome(run, make_uow):
+    from exchange.delivery import records
+    with make_uow() as uow:
+        for n, status in enumerate(("sent", "sent", "skipped", "claimed")):
+            records.record(uow.session, key=f"n{n}-email", channel="email", member_id=None,
+                           status=status)
+        records.record(uow.session, key="n9-push", channel="push", member_id=None,
+                       status="failed")
+        uow.session.commit()
+
+    result = run("status")
+
+    assert ("mail and push, last 24 h: email: 2 sent, 1 not needed, 1 waiting to be sent, "
+            "0 failed; push: 0 sent, 0 not needed, 0 waiting to be sent, 1 failed") \
+        in result.output
+
+
 def test_status_counts_the_lost_jobs_the_last_sweep_found(run, connection):
     jobs = RQJobQueue(connection)
     jobs.enqueue("operator.add", 1, 2, job_id="add-1", queue="matching")
