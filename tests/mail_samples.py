@@ -7,7 +7,12 @@ from __future__ import annotations
 from copy import deepcopy
 from datetime import UTC, datetime
 
+from exchange.config import Settings
+from exchange.mail.compose import Letter, render
+
 BASE = "https://exchange.example.org"
+SETTINGS = Settings(env="test", base_url=BASE, mail_from="The exchange <hello@example.org>")
+SCRIPT = "<script>alert('hi')</script> help me move a sofa"
 CREATED = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 
 ASK = {
@@ -110,3 +115,12 @@ def digest_context(count: int = 3, period: str = "weekly") -> dict:
     return {"member": member(), "period": period, "asks": asks,
             "links": {"home": f"{BASE}/home", "settings": f"{BASE}/settings",
                       "asks": {a["id"]: f"{BASE}/asks/{a['id']}" for a in asks}}}
+
+
+def rendered(context: dict, template: str = "notifications"):
+    """The message ``compose.render`` makes of ``context``, its text part and its HTML part."""
+    message = render(Letter(to="ada@example.org", template=template, context=context,
+                            message_id="n1-email@example.org"), SETTINGS)
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    return message, text, html

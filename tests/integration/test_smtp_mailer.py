@@ -10,13 +10,11 @@ from email.utils import parsedate_to_datetime
 import pytest
 
 from exchange.adapters.mail import SmtpMailer
-from exchange.config import Settings
 from exchange.mail.compose import Letter, render
 from exchange.ports import DeliveryDeferred, DeliveryRefused
-from tests.mail_samples import BASE, notifications_context
+from tests.mail_samples import BASE, SETTINGS, notifications_context
 
 LOGIN = ("mailer", "p@ss:w/rd")  # characters that must be percent-encoded in the URL
-SETTINGS = Settings(env="test", base_url=BASE, mail_from="The exchange <hello@example.org>")
 
 
 def simple(to: str = "ada@example.org") -> EmailMessage:

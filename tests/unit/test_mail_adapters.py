@@ -11,11 +11,8 @@ from dataclasses import replace
 import pytest
 
 from exchange.adapters.mail import FileMailer, SmtpMailer, mailer_for
-from exchange.config import Settings
 from exchange.mail.compose import Letter, render
-from tests.mail_samples import BASE, notifications_context
-
-SETTINGS = Settings(env="test", base_url=BASE, mail_from="The exchange <hello@example.org>")
+from tests.mail_samples import BASE, SETTINGS, notifications_context
 
 
 def composed():

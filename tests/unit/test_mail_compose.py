@@ -11,9 +11,8 @@ import time_machine
 
 from exchange.config import ConfigError, Settings
 from exchange.mail.compose import Letter, message_id, render
-from tests.mail_samples import BASE, notifications_context
+from tests.mail_samples import BASE, SETTINGS, notifications_context
 
-SETTINGS = Settings(env="test", base_url=BASE, mail_from="The exchange <hello@example.org>")
 UNSUBSCRIBE = f"{BASE}/mail/unsubscribe?token=abc"
 
 

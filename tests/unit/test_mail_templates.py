@@ -11,7 +11,6 @@ from jinja2 import UndefinedError
 from markupsafe import escape
 
 from exchange import payloads
-from exchange.config import Settings
 from exchange.mail import kinds, views
 from exchange.mail.compose import Letter, render
 from exchange.notifications import preferences
@@ -19,29 +18,21 @@ from exchange.notifications.models import KINDS
 from tests.mail_samples import (
     BASE,
     SAMPLES,
+    SCRIPT,
+    SETTINGS,
     ask,
-    digest_context,
     member,
     note,
     notifications_context,
+    rendered,
 )
 
-SETTINGS = Settings(env="test", base_url=BASE, mail_from="The exchange <hello@example.org>")
 SUBJECT_LIMIT = 78
 TITLE = "“A second pair of eyes on one paragraph”"
-SCRIPT = "<script>alert('hi')</script> help me move a sofa"
 
 
 def matched(**changes) -> dict:
     return ask(status="matched", helper={"handle": "ada", "display_name": "Ada"}, **changes)
-
-
-def rendered(context: dict, template: str = "notifications"):
-    message = render(Letter(to="ada@example.org", template=template, context=context,
-                            message_id="n1-email@example.org"), SETTINGS)
-    text = message.get_body(("plain",)).get_content()
-    html = message.get_body(("html",)).get_content()
-    return message, text, html
 
 
 # --- the samples are honest ----------------------------------------------------------------------
@@ -256,51 +247,6 @@ def test_a_long_title_is_shortened_in_the_subject_but_whole_in_the_body():
     assert len(str(message["Subject"])) <= SUBJECT_LIMIT
     assert str(message["Subject"]).endswith("…”")
     assert " ".join(long_title.split()) in text
-
-
-# --- the digest ----------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("period, subject", [("daily", "3 asks you could help with today"),
-                                             ("weekly", "3 asks you could help with this week")])
-def test_the_digest_lists_every_ask_with_its_link(period, subject):
-    message, text, html = rendered(digest_context(3, period), "digest")
-    assert str(message["Subject"]) == subject
-    for i in range(3):
-        assert f"“Ask number {i}: talk through a decision” · Sam Rivera" in text
-        assert f"{BASE}/asks/{100 + i}" in text and f'href="{BASE}/asks/{100 + i}"' in html
-    assert f"You get this {period} digest because you chose it." in text
-    assert f"{BASE}/settings" in html
-
-
-def test_a_digest_of_one_ask_speaks_of_one():
-    message, text, _ = rendered(digest_context(1, "daily"), "digest")
-    assert str(message["Subject"]) == "An ask you could help with today"
-    assert "Here is an open ask from the past day" in text
-
-
-def test_a_full_digest_of_twenty_asks_renders_them_all():
-    _, text, _ = rendered(digest_context(20), "digest")
-    assert text.count(f"{BASE}/asks/1") == 20
-
-
-def test_the_digest_escapes_member_text():
-    context = digest_context(1)
-    context["asks"][0]["title"] = SCRIPT
-    _, text, html = rendered(context, "digest")
-    assert "<script>" not in html and "&lt;script&gt;" in html
-    assert SCRIPT in text
-
-
-def test_the_digest_shows_times_in_the_members_timezone():
-    _, text, _ = rendered(digest_context(1), "digest")
-    assert "about 15 minutes · Thursday 10 December, 14:00–15:30 (Berlin time) · online" in text
-
-
-def test_a_digest_with_links_keyed_by_text_still_links_each_ask():
-    context = digest_context(2)
-    context["links"]["asks"] = {str(k): v for k, v in context["links"]["asks"].items()}
-    _, text, _ = rendered(context, "digest")
-    assert f"{BASE}/asks/101" in text
 
 
 def test_the_templates_render_without_a_base_url_setting():
