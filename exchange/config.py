@@ -7,12 +7,14 @@ instance folder; production refuses to start without one, or with rate limits of
 
 from __future__ import annotations
 
+import email.policy
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ENVIRONMENTS = ("development", "production", "test")
+DEFAULT_MAIL_FROM = "The exchange <exchange@localhost>"
 
 
 class ConfigError(RuntimeError):
@@ -48,7 +50,7 @@ class Settings:
     push_channel: str = "exchange"
     # Mail and Web Push (reaching members off the page)
     smtp_url: str | None = None
-    mail_from: str = "The exchange <exchange@localhost>"
+    mail_from: str = DEFAULT_MAIL_FROM
     base_url: str = ""
     mail_delay_seconds: int = 120
     vapid_private_key: str | None = None
@@ -110,11 +112,24 @@ class Settings:
             trusted_proxies=_int(env, "EXCHANGE_TRUSTED_PROXIES", 0, low=0),
             push_channel=env.get("EXCHANGE_PUSH_CHANNEL") or "exchange",
             smtp_url=smtp_url,
-            mail_from=env.get("EXCHANGE_MAIL_FROM") or "The exchange <exchange@localhost>",
+            mail_from=_mail_from(env.get("EXCHANGE_MAIL_FROM") or DEFAULT_MAIL_FROM),
             base_url=base_url,
             mail_delay_seconds=_int(env, "EXCHANGE_MAIL_DELAY_SECONDS", 120, low=0),
             vapid_private_key=env.get("EXCHANGE_VAPID_PRIVATE_KEY") or None,
         )
+
+
+def _mail_from(value: str) -> str:
+    """One address (a name is optional); the address itself in ASCII, since it goes into the
+    SMTP envelope and every Message-ID."""
+    header = email.policy.default.header_factory("From", value)
+    found = header.addresses
+    if header.defects or len(found) != 1 or not (found[0].username and found[0].domain) \
+            or not found[0].addr_spec.isascii():
+        raise ConfigError('EXCHANGE_MAIL_FROM must be one address, like "The exchange '
+                          '<exchange@example.org>" (a name with a comma goes in double quotes; '
+                          f"the address itself in ASCII), got {value!r}")
+    return value
 
 
 def _secret_key(env: dict, kind: str, instance: Path) -> str:

@@ -8,20 +8,29 @@ unsubscribe link (RFC 8058: ``List-Unsubscribe`` with an https URL that takes a 
 ``List-Unsubscribe-Post: List-Unsubscribe=One-Click``).
 
 The subject is the template's first line (``Subject: …`` in the ``.txt``), so the words of a
-message live in one file.
+message live in one file. The templates may call ``notification_mail`` and ``digest_mail``
+(``exchange.mail.views``, where the per-kind wording lives) and use the filters ``quoted`` (member
+text in plain text) and ``lines`` (member text in HTML, escaped, line breaks kept).
+
+Every message says it was sent automatically (``Auto-Submitted: auto-generated``, RFC 3834, and
+``X-Auto-Response-Suppress: OOF, AutoReply`` for Microsoft servers), so out-of-office replies do
+not come back to the sending address.
 """
 
 from __future__ import annotations
 
+import email.policy
 from dataclasses import dataclass, field
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, parseaddr
+from email.utils import format_datetime
 from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from exchange.clock import utcnow
+from exchange.mail import views
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -39,23 +48,34 @@ class Letter:
 
 @cache
 def environment() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
-                       autoescape=select_autoescape(enabled_extensions=("html",),
-                                                    default_for_string=False),
-                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
+                      autoescape=select_autoescape(enabled_extensions=("html",),
+                                                   default_for_string=False),
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.globals.update(views.GLOBALS)
+    env.filters.update(views.FILTERS)
+    return env
+
+
+def sender(settings) -> Address:
+    """``EXCHANGE_MAIL_FROM`` parsed as the From header will carry it (checked when the
+    settings load: one address)."""
+    return email.policy.default.header_factory("From", settings.mail_from).addresses[0]
 
 
 def message_id(local: str, settings) -> str:
     """``<local>@<the sending domain>``, the domain taken from ``EXCHANGE_MAIL_FROM``."""
-    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "localhost"
-    return f"{local}@{domain}"
+    return f"{local}@{sender(settings).domain or 'localhost'}"
 
 
 def _subject_and_body(text: str) -> tuple[str, str]:
     first, _, rest = text.partition("\n")
     if not first.startswith("Subject:"):
         raise ValueError("a mail template's first line is 'Subject: …'")
-    return " ".join(first.removeprefix("Subject:").split()), rest.lstrip("\n")
+    subject = " ".join(first.removeprefix("Subject:").split())
+    if not subject:
+        raise ValueError("a mail template's subject line is empty")
+    return subject, rest.lstrip("\n")
 
 
 def render(letter: Letter, settings) -> EmailMessage:
@@ -65,19 +85,20 @@ def render(letter: Letter, settings) -> EmailMessage:
     subject, text = _subject_and_body(env.get_template(f"{letter.template}.txt").render(context))
     html = env.get_template(f"{letter.template}.html").render({**context, "subject": subject})
     message = EmailMessage()
-    name, address = parseaddr(settings.mail_from)
-    message["From"] = formataddr((name, address)) if name else address
+    message["From"] = sender(settings)
     message["To"] = letter.to
     message["Subject"] = subject
     message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = f"<{letter.message_id}>"
+    message["Message-ID"] = f"<{letter.message_id.strip('<>')}>"
     message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
     if letter.unsubscribe_url:
         message["List-Unsubscribe"] = f"<{letter.unsubscribe_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     if letter.kind:
         message["X-Exchange-Kind"] = letter.kind
-    for key, value in letter.headers.items():
+    for key, value in letter.headers.items():  # replace, never a second copy of a header
+        del message[key]
         message[key] = value
     message.set_content(text)
     message.add_alternative(html, subtype="html")
