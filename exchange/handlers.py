@@ -11,9 +11,10 @@ durable event pending until a process with its handlers has run them all.
 
 Job ids are deterministic (``match-{ask}-{round}-{wave}``, ``expire-{ask}``,
 ``autoconfirm-{ask}``, ``plan-{ask}-{status}-{round}``, ``reinstate-{member}-{until epoch}`` —
-a later suspension gets its own job; RQ allows only letters, digits, ``-`` and ``_`` in ids),
-so running a handler again (the outbox reconciler) is harmless. Job functions are named by
-import path: the core never imports ``workers``.
+a later suspension gets its own job —, ``account-{purpose}-{member}-{ref}`` for account mail;
+RQ allows only letters, digits, ``-`` and ``_`` in ids), so running a handler again (the outbox
+reconciler) is harmless. Job functions are named by import path: the core never imports
+``workers``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ EXPIRE = "workers.asks.expire_ask"
 AUTO_CONFIRM = "workers.asks.auto_confirm"
 PLAN_REMINDERS = "workers.reminders.plan"
 REINSTATE = "workers.moderation.reinstate"
+ACCOUNT_MAIL = "workers.account_mail.send_account_mail"
 
 STOPS_MATCHING = frozenset({"matched", "cancelled", "expired", "confirmed"})
 CLOSES = frozenset({"cancelled", "expired", "confirmed"})
@@ -108,6 +110,11 @@ def schedule_reinstatement(event: events.MemberSuspended, *, jobs: JobQueue) -> 
                         job_id=f"reinstate-{event.member_id}-{int(until.timestamp())}")
 
 
+def enqueue_account_mail(event: events.AccountMailRequested, *, jobs: JobQueue) -> None:
+    jobs.enqueue(ACCOUNT_MAIL, event.purpose, event.member_id, event.address, event.ref,
+                 event.other_address, job_id=event.job_id, queue="mail")
+
+
 EVENT_HANDLERS = {
     events.AskPosted: [enqueue_matching, schedule_expiry],
     events.AskReopened: [enqueue_rematching],
@@ -116,4 +123,5 @@ EVENT_HANDLERS = {
     events.NotificationStored: [push_notification],
     events.TokenRevoked: [drop_token_sockets],
     events.MemberSuspended: [drop_member_sockets, schedule_reinstatement],
+    events.AccountMailRequested: [enqueue_account_mail],
 }

@@ -16,6 +16,7 @@ import mimetypes
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 
+from exchange.members import passwords
 from exchange.notifications import service as notes
 from exchange.policy import can
 from web.state import uow
@@ -52,6 +53,28 @@ def join():
     if _signed_in() is not None:
         return redirect(url_for("pages.home"))
     return render_template("join.html", csrf_token=generate_csrf())
+
+
+# Pages reached from account mail. Anyone may open them, signed in or not: the token in the
+# link is the authority, read by the page's script and sent with one POST (a mail scanner that
+# follows the link changes nothing). Their pages send no Referer, so the token in the address
+# bar goes nowhere else.
+
+@pages.get("/forgot")
+def forgot():
+    return render_template("forgot.html", csrf_token=generate_csrf())
+
+
+@pages.get("/reset")
+def reset():
+    return render_template("reset.html", csrf_token=generate_csrf(),
+                           min_length=passwords.MIN_LENGTH)
+
+
+@pages.get("/verify")
+def verify():
+    return render_template("verify.html", csrf_token=generate_csrf(),
+                           signed_in=_signed_in() is not None)
 
 
 @pages.get("/home")
