@@ -23,7 +23,6 @@ hours; it goes to the address it is about, verified or not as each purpose needs
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
@@ -42,6 +41,7 @@ from exchange.ports import DeliveryDeferred, DeliveryRefused, Mailer
 
 STALE = timedelta(seconds=90)  # well past a job's 30 s timeout and the mailer's 20 s
 ACTIVE = ("active", "suspended")
+SECURITY_NOTICES = ("email_change_notice", "password_changed")
 
 
 @dataclass(frozen=True)
@@ -67,28 +67,25 @@ class Outgoing:
 
 # --- which mail is still wanted, and what it says -----------------------------------------------
 
-def _verify(member: Member, mail: AccountMail) -> bool:
-    return member.email == mail.address and member.email_verified_at is None
-
-
-def _email_change(member: Member, mail: AccountMail, session) -> bool:
-    owner = get_by_email(session, mail.address)
-    return (member.pending_email == mail.address and (member.email or "") == mail.other_address
-            and (owner is None or owner.id == member.id))
-
-
-def _theirs(member: Member, mail: AccountMail) -> bool:
-    return member.email == mail.address
-
-
-STILL_WANTED: dict[str, Callable] = {
-    "verify": lambda m, mail, s: m.status in ACTIVE and _verify(m, mail),
-    "email_change": lambda m, mail, s: m.status in ACTIVE and _email_change(m, mail, s),
-    "email_change_notice": lambda m, mail, s: m.status in ACTIVE and _theirs(m, mail),
-    "address_in_use": lambda m, mail, s: m.status in ACTIVE and _theirs(m, mail),
-    "reset": lambda m, mail, s: can_reset(m) and _theirs(m, mail),
-    "password_changed": lambda m, mail, s: m.status in ACTIVE and _theirs(m, mail),
-}
+def still_wanted(session, member: Member, mail: AccountMail) -> bool:
+    """Checked when the job runs, not when it was asked for: things may have moved since."""
+    if mail.purpose in SECURITY_NOTICES:
+        # To the address the account had when it happened, even if it has changed since: a
+        # change made (and confirmed) by someone else must not silence the warning.
+        return member.status != "deleted"
+    if mail.purpose == "reset":  # only to a verified address of an account that may sign in
+        return can_reset(member) and member.email == mail.address
+    if member.status not in ACTIVE:
+        return False
+    if mail.purpose == "verify":
+        return member.email == mail.address and member.email_verified_at is None
+    if mail.purpose == "email_change":  # still wanted, still replacing that address, still free
+        owner = get_by_email(session, mail.address)
+        return (member.pending_email == mail.address
+                and (member.email or "") == mail.other_address
+                and (owner is None or owner.id == member.id))
+    # "Someone tried to use your address": only while it is still theirs.
+    return mail.purpose == "address_in_use" and member.email == mail.address
 
 
 def _link(settings, page: str, purpose: str, payload: dict) -> str:
@@ -117,8 +114,7 @@ def prepare(uow, mail: AccountMail, *, settings) -> tuple[Outgoing | None, str]:
     """The message to hand over with its claim flushed, or None and why not."""
     s = uow.session
     member = s.get(Member, mail.member_id) if mail.member_id else None
-    wanted = STILL_WANTED.get(mail.purpose)
-    if member is None or wanted is None or not wanted(member, mail, s):
+    if member is None or not still_wanted(s, member, mail):
         return None, "not wanted"
     letter = Letter(to=mail.address, template=f"account_{mail.purpose}",
                     context=_context(member, mail, settings),

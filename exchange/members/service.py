@@ -96,8 +96,8 @@ def register(uow, *, handle: str, email: str, password: str, display_name: str,
         _require_free_handle(s, handle)
         owner = addresses.get_by_email(s, email)
         member = _insert(s, fields, email, taken=owner is not None, verified=verified)
-    if member is None:
-        raise Conflict("That handle or email was just taken.")
+    if member is None:  # a third registration raced this one too
+        raise Conflict("Someone else joined at the very same moment; please try once more.")
     if owner is not None:
         addresses.tell_owner(uow, owner)
     elif not verified:

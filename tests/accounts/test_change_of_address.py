@@ -151,3 +151,18 @@ def test_a_confirm_link_names_the_address_it_replaces(job_api, db):
     with db.session() as session:
         payload = change_link_payload(session.get(Member, sam["id"]))
     assert payload == {"m": sam["id"], "a": "sam@new.example", "o": "sam@example.org"}
+
+
+def test_the_old_address_is_told_even_when_the_change_was_confirmed_first(
+        job_api, run_jobs, mailbox, rt):
+    """Someone else in the account, confirming from a mailbox they hold, must not silence it."""
+    sam = verified_member(job_api, run_jobs, mailbox, "sam")
+    change(job_api, sam, "sam@new.example")
+    notice = [j for j in rt.jobs.queue("mail").job_ids if "email_change_notice" in j]
+    rt.jobs.queue("mail").remove(notice[0])  # held up, say, behind a slow mail server
+    run_jobs()
+    confirm(job_api, token(mailbox.last("sam@new.example")))
+    job = rt.jobs.queue("mail").fetch_job(notice[0])
+    rt.jobs.queue("mail").enqueue_job(job)
+    run_jobs()
+    assert mailbox.subjects("sam@example.org")[-1] == NOTICE
