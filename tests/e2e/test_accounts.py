@@ -33,6 +33,7 @@ def test_a_forgotten_password_is_reset_from_the_emailed_link(
     set_member(make_uow, sam["id"], email_verified_at=utcnow())
     page = visit().open("/signin")
     page.click("text=Forgot your password?")
+    page.wait_for_selector("#forgot[data-ready=true]")  # its script is listening
     page.fill("#forgot input[name=email]", "sam@example.org")
     page.click("#forgot button[type=submit]")
     expect(page.locator("#forgot-sent")).to_be_visible()
@@ -52,6 +53,7 @@ def test_a_forgotten_password_is_reset_from_the_emailed_link(
     expect(page.locator("#reset-done")).to_contain_text("Your new password is saved")
 
     page.click("#reset-done >> text=Sign in")
+    page.wait_for_url(server.url + "/signin")  # loaded, so its script is listening
     page.fill("input[name=login]", "sam")
     page.fill("input[name=password]", NEW)
     page.click("button[type=submit]")
