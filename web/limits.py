@@ -184,8 +184,9 @@ RULES: tuple[Rule, ...] = (
     # and per network address. Links themselves are signed, so guessing them gets nowhere;
     # their limits only keep password hashing from being used to load the server.
     Rule("password-reset-email", "POST", (f"{API}/auth/password-reset",), "5 per hour",
-         per_submitted_email, "We've sent a few links to that address in the last hour. "
-         "Please check your inbox (and spam folder) for the latest one."),
+         per_submitted_email, "A few links have been asked for that address in the last "
+         "hour. If one is on its way, the latest will work; please check your inbox and spam "
+         "folder."),
     Rule("password-reset-address", "POST", (f"{API}/auth/password-reset",), "20 per hour",
          per_address, "Quite a few password links have been asked for from here in the last "
          "hour."),

@@ -1,6 +1,7 @@
 """Server-rendered pages: a welcome, signing in and joining, the home page where a member
-asks, sees offers arrive live and closes the loop with thanks, and the profile page where they
-say what they can help with and when.
+asks, sees offers arrive live and closes the loop with thanks, the profile page where they
+say what they can help with and when (and which address is theirs), and the pages account mail
+links to: a forgotten password, a new one, an address confirmed.
 
 The pages hold no rules: each renders a shell naming itself in ``<body data-page>``, and the
 browser modules (``static/js/``, started by ``boot.js``; no inline script) do everything through
