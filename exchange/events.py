@@ -115,6 +115,36 @@ class WaveSent(Event):
     next_at: str | None = None
 
 
+@dataclass(frozen=True)
+class AccountMailRequested(Event):
+    """Account mail to send: a link to verify an address or confirm a new one, a password-reset
+    link, or a notice (password changed, address change asked for, someone tried to use your
+    address). A job sends it, never the request; durable, so a Redis outage delays it only.
+
+    ``address`` is where it goes, as it was when asked for: the job sends only if that still
+    holds. ``member_id`` None (a reset asked for an address no account can reset) still makes
+    a job, which sends nothing: the request does the same work either way. ``other_address``
+    is the new address a notice to the old one names. ``ref`` makes this request its own: the
+    job id and the delivery key are built from it (a day, ``20261203``, for the notices sent at
+    most once a day per address)."""
+
+    durable: ClassVar[bool] = True
+    purpose: str
+    member_id: int | None
+    address: str
+    ref: str
+    other_address: str = ""
+
+    @property
+    def job_id(self) -> str:
+        """``account-{purpose}-{member}-{ref}``: the same request, the same job, once."""
+        return f"account-{self.purpose}-{self.member_id or 0}-{self.ref}"
+
+
+ACCOUNT_MAIL = ("verify", "email_change", "email_change_notice", "address_in_use", "reset",
+                "password_changed")
+
+
 DURABLE: dict[str, type[Event]] = {
     cls.__name__: cls for cls in Event.__subclasses__() if cls.durable
 }

@@ -11,10 +11,10 @@ durable event pending until a process with its handlers has run them all.
 
 Job ids are deterministic (``match-{ask}-{round}-{wave}``, ``expire-{ask}``,
 ``autoconfirm-{ask}``, ``plan-{ask}-{status}-{round}``, ``push-n{notification}``,
-``mail-n{notification}``, ``reinstate-{member}-{until epoch}`` —
-a later suspension gets its own job; RQ allows only letters, digits, ``-`` and ``_`` in ids),
-so running a handler again (the outbox reconciler) is harmless. Job functions are named by
-import path: the core never imports ``workers``.
+``mail-n{notification}``, ``reinstate-{member}-{until epoch}`` — a later suspension gets its
+own job —, ``account-{purpose}-{member}-{ref}`` for account mail; RQ allows only letters,
+digits, ``-`` and ``_`` in ids), so running a handler again (the outbox reconciler) is
+harmless. Job functions are named by import path: the core never imports ``workers``.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ PLAN_REMINDERS = "workers.reminders.plan"
 REINSTATE = "workers.moderation.reinstate"
 PUSH_NOTE = "workers.delivery.push_note"
 MAIL_NOTE = "workers.delivery.mail_note"
+ACCOUNT_MAIL = "workers.account_mail.send_account_mail"
 
 STOPS_MATCHING = frozenset({"matched", "cancelled", "expired", "confirmed"})
 CLOSES = frozenset({"cancelled", "expired", "confirmed"})
@@ -128,6 +129,11 @@ def schedule_reinstatement(event: events.MemberSuspended, *, jobs: JobQueue) -> 
                         job_id=f"reinstate-{event.member_id}-{int(until.timestamp())}")
 
 
+def enqueue_account_mail(event: events.AccountMailRequested, *, jobs: JobQueue) -> None:
+    jobs.enqueue(ACCOUNT_MAIL, event.purpose, event.member_id, event.address, event.ref,
+                 event.other_address, job_id=event.job_id, queue="mail")
+
+
 EVENT_HANDLERS = {
     events.AskPosted: [enqueue_matching, schedule_expiry],
     events.AskReopened: [enqueue_rematching],
@@ -137,4 +143,5 @@ EVENT_HANDLERS = {
     events.OffPageDue: [schedule_off_page],
     events.TokenRevoked: [drop_token_sockets],
     events.MemberSuspended: [drop_member_sockets, schedule_reinstatement],
+    events.AccountMailRequested: [enqueue_account_mail],
 }

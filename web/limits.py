@@ -73,6 +73,21 @@ def _account_key() -> str:
     return "login:" + hashlib.sha256(login.strip().lower().encode()).hexdigest()[:32]
 
 
+def per_submitted_email() -> str:
+    """The address a request names (hashed: counters never hold an address), whether or not
+    an account has it, so asking about one address from many places is still counted once."""
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    if not isinstance(email, str) or not email.strip():
+        return per_address()
+    return "email:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+
+
+def names_an_email() -> bool:
+    body = request.get_json(silent=True)
+    return isinstance(body, dict) and "email" in body
+
+
 # --- device cookies ------------------------------------------------------------------------------
 
 DEVICE_COOKIE = "exchange_device"
@@ -133,11 +148,13 @@ class Rule:
     message: str
     new_member_limit: str | None = None
     counts: Callable | None = None  # None: every request counts; else only matching responses
+    only_if: Callable[[], bool] | None = None  # None: every request to the route; else these
 
     def matches(self) -> bool:
         rule = request.url_rule
         return (request.method == self.method and rule is not None
-                and _plain(rule.rule) in self.routes)
+                and _plain(rule.rule) in self.routes
+                and (self.only_if is None or self.only_if()))
 
     def current_limit(self) -> str:
         if self.new_member_limit and self.matches() and _caller_is_new():
@@ -163,6 +180,26 @@ RULES: tuple[Rule, ...] = (
          counts=failed_sign_in),
     Rule("registrations", "POST", (f"{API}/auth/register",), "20 per hour", per_address,
          "Lots of accounts have been made from here in the last hour.", counts=created),
+    # Account mail: each request sends an email, so each is counted, per address asked about
+    # and per network address. Links themselves are signed, so guessing them gets nowhere;
+    # their limits only keep password hashing from being used to load the server.
+    Rule("password-reset-email", "POST", (f"{API}/auth/password-reset",), "5 per hour",
+         per_submitted_email, "A few links have been asked for that address in the last "
+         "hour. If one is on its way, the latest will work; please check your inbox and spam "
+         "folder."),
+    Rule("password-reset-address", "POST", (f"{API}/auth/password-reset",), "20 per hour",
+         per_address, "Quite a few password links have been asked for from here in the last "
+         "hour."),
+    Rule("password-reset-confirm", "POST", (f"{API}/auth/password-reset/confirm",),
+         "20 per hour", per_address, "That's a lot of tries at a new password from here."),
+    Rule("email-confirm", "POST", (f"{API}/auth/email/confirm",), "30 per hour", per_address,
+         "That's a lot of confirmations from here in the last hour."),
+    Rule("email-link-again", "POST", (f"{API}/me/email/verify",), "5 per hour", per_member,
+         "We've sent that link a few times in the last hour. The latest one will work; do "
+         "check your spam folder too."),
+    Rule("email-change", "PATCH", (f"{API}/me",), "5 per hour", per_member,
+         "You've changed your address a few times in the last hour; each change sends an "
+         "email, so let's pause.", only_if=names_an_email),
 )
 
 

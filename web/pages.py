@@ -1,6 +1,7 @@
 """Server-rendered pages: a welcome, signing in and joining, the home page where a member
-asks, sees offers arrive live and closes the loop with thanks, and the profile page where they
-say what they can help with and when.
+asks, sees offers arrive live and closes the loop with thanks, the profile page where they
+say what they can help with and when (and which address is theirs), and the pages account mail
+links to: a forgotten password, a new one, an address confirmed.
 
 The pages hold no rules: each renders a shell naming itself in ``<body data-page>``, and the
 browser modules (``static/js/``, started by ``boot.js``; no inline script) do everything through
@@ -16,6 +17,7 @@ import mimetypes
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 
+from exchange.members import passwords
 from exchange.members import service as members
 from exchange.notifications import service as notes
 from exchange.policy import can
@@ -60,6 +62,28 @@ def join():
     if _signed_in() is not None:
         return redirect(url_for("pages.home"))
     return render_template("join.html", csrf_token=generate_csrf())
+
+
+# Pages reached from account mail. Anyone may open them, signed in or not: the token in the
+# link is the authority, read by the page's script and sent with one POST (a mail scanner that
+# follows the link changes nothing). Their pages send no Referer, so the token in the address
+# bar goes nowhere else.
+
+@pages.get("/forgot")
+def forgot():
+    return render_template("forgot.html", csrf_token=generate_csrf())
+
+
+@pages.get("/reset")
+def reset():
+    return render_template("reset.html", csrf_token=generate_csrf(),
+                           min_length=passwords.MIN_LENGTH)
+
+
+@pages.get("/verify")
+def verify():
+    return render_template("verify.html", csrf_token=generate_csrf(),
+                           signed_in=_signed_in() is not None)
 
 
 @pages.get("/home")

@@ -161,7 +161,8 @@ def defer(uow, *, message_id: str, error: DeliveryDeferred) -> None:
 def stale(session, *, now=None, limit: int = 100) -> list[str]:
     """Message-IDs whose claim is over (deferred or abandoned), for the sweep to send again."""
     rows = records.stale_claims(session, older_than=GRACE, now=now, limit=limit)
-    return sorted({r.message_id for r in rows if r.channel == "email" and r.message_id})
+    return sorted({r.message_id for r in rows if r.channel == "email" and r.message_id
+                   and r.notification_id is not None})  # account mail retries by itself
 
 
 def resend(uow, *, message_id: str) -> bool:

@@ -93,6 +93,9 @@ class ProfileUpdateSchema(Schema):
     availability = fields.List(fields.Nested(SlotSchema), validate=validate.Length(max=42))
     quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True)
     area = fields.String(allow_none=True, validate=[validate.Length(max=64), no_nul])
+    email = fields.Email(validate=validate.Length(max=254), metadata={
+        "description": "a new address: it waits as pending_email until the link sent to it "
+                       "is opened"})
 
 
 class TotalsSchema(Schema):
@@ -103,11 +106,26 @@ class TotalsSchema(Schema):
     asks_received = fields.Integer()
 
 
+def shown_email(member) -> str | None:
+    """The address the member gave: ``email``, or while they have none (a registration whose
+    address waits for confirmation) the pending one — so that answer looks like any other."""
+    return member.email or member.pending_email
+
+
+def shown_pending(member) -> str | None:
+    return member.pending_email if member.email else None
+
+
 class MemberSelfSchema(Schema):
     id = fields.Integer()
     handle = fields.String()
     display_name = fields.String()
-    email = fields.String()
+    email = fields.Function(shown_email, metadata={"type": "string"})
+    email_verified = fields.Boolean(metadata={
+        "description": "the address's link was opened; mail about asks goes only to a "
+                       "verified address"})
+    pending_email = fields.Function(shown_pending, allow_none=True, metadata={
+        "type": "string", "description": "a new address waiting for its link to be opened"})
     role = fields.String()
     status = fields.String()
     suspended_until = fields.DateTime(allow_none=True)
@@ -129,6 +147,41 @@ class MemberSelfSchema(Schema):
         if member.quiet_start is None:
             return None
         return QuietHoursSchema().dump({"start": member.quiet_start, "end": member.quiet_end})
+
+
+class PasswordResetRequestSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+    @pre_load
+    def _trim(self, data, **kwargs):
+        # Pasted from a mail client, an address often brings a space along.
+        if isinstance(data, dict) and isinstance(data.get("email"), str):
+            data = {**data, "email": data["email"].strip()}
+        return data
+
+
+class LinkTokenSchema(Schema):
+    token = Text(1, 2048, required=True, validate=no_nul,
+                 metadata={"description": "the token from the link in the email"})
+
+
+class PasswordResetSchema(LinkTokenSchema):
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
+
+
+class NoticeSchema(Schema):
+    message = fields.String(metadata={"description": "what happened, in words for people"})
+
+
+class EmailStatusSchema(NoticeSchema):
+    email = fields.String()
+    email_verified = fields.Boolean()
+    pending_email = fields.String(allow_none=True)
+
+
+def email_status(member, message: str) -> dict:
+    return {"message": message, "email": shown_email(member),
+            "email_verified": member.email_verified, "pending_email": shown_pending(member)}
 
 
 class ThanksPublicSchema(Schema):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import lazyload
 from exchange.clock import utcnow
 from exchange.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from exchange.events import TokenRevoked
-from exchange.members import passwords
+from exchange.members import addresses, passwords
 from exchange.members.models import ApiToken, AvailabilitySlot, Block, Member, MemberSkill
 from exchange.members.timeutil import slot_to_utc
 from exchange.policy import can
@@ -76,22 +76,53 @@ def access_member(session, *, actor: Member, handle: str) -> Member:
     return member
 
 
-def register(uow, *, handle: str, email: str, password: str, display_name: str) -> Member:
-    handle, email = handle.strip().lower(), email.strip().lower()
+def register(uow, *, handle: str, email: str, password: str, display_name: str,
+             verified: bool = False) -> Member:
+    """A new member. A handle another member has is a 409 (handles are public); an email
+    another account has is not: the account is made all the same, with the address waiting
+    as ``pending_email`` (never verified, no link sent to it), and the address's owner is told
+    (``exchange.members.addresses``). The answer is the same either way. ``verified``: an
+    address an operator vouches for (``exchange admin create``, the demo), no link needed."""
+    handle, email = handle.strip().lower(), addresses.normalize(email)
     problems = passwords.problems(password, handle=handle, email=email)
     if problems:
         raise InvalidInput("Choose another password.", fields={"password": problems})
     s = uow.session
-    if get_by_handle(s, handle) is not None:
+    _require_free_handle(s, handle)
+    fields = dict(handle=handle, display_name=display_name.strip(),
+                  password_hash=passwords.hash_password(password))
+    owner = addresses.get_by_email(s, email)
+    member = _insert(s, fields, email, taken=owner is not None, verified=verified)
+    if member is None:  # lost a race for the handle or the address to a registration just now
+        _require_free_handle(s, handle)
+        owner = addresses.get_by_email(s, email)
+        member = _insert(s, fields, email, taken=owner is not None, verified=verified)
+    if member is None:  # a third registration raced this one too
+        raise Conflict("Someone else joined at the very same moment; please try once more.")
+    if owner is not None:
+        addresses.tell_owner(uow, owner)
+    elif not verified:
+        addresses.ask_to_verify(uow, member)
+    return member
+
+
+def _require_free_handle(session, handle: str) -> None:
+    if get_by_handle(session, handle) is not None:
         raise Conflict("That handle is taken.", code="handle_taken",
                        fields={"handle": ["That handle is taken."]})
-    if get_by_login(s, email) is not None:
-        raise Conflict("An account with that email exists.", code="email_taken",
-                       fields={"email": ["An account with that email exists."]})
-    member = Member(handle=handle, email=email, display_name=display_name.strip(),
-                    password_hash=passwords.hash_password(password))
-    s.add(member)
-    _flush_unique(uow, "That handle or email was just taken.")
+
+
+def _insert(session, fields: dict, email: str, *, taken: bool, verified: bool) -> Member | None:
+    """The new member, or None when a unique column clashed (nothing of it is left behind)."""
+    member = Member(**fields, email=None if taken else email,
+                    pending_email=email if taken else None,
+                    email_verified_at=utcnow() if verified and not taken else None)
+    try:
+        with session.begin_nested():
+            session.add(member)
+            session.flush()
+    except IntegrityError:
+        return None
     return member
 
 
@@ -131,6 +162,17 @@ def member_for_token(session, plain: str) -> tuple[Member, ApiToken] | None:
     if token.revoked_at is not None or member.status in ("deleted", "banned"):
         return None
     return member, token
+
+
+def revoke_all_tokens(uow, *, member: Member) -> None:
+    """Every API token of the member ends, and any socket opened with one is dropped."""
+    live = uow.session.scalars(select(ApiToken).where(ApiToken.member_id == member.id,
+                                                      ApiToken.revoked_at.is_(None)))
+    now = utcnow()
+    for token in live:
+        token.revoked_at = now
+        uow.emit(TokenRevoked(token_id=token.id, member_id=member.id))
+    uow.flush()
 
 
 def revoke_token(uow, *, actor: Member, token_id: int) -> None:
@@ -187,8 +229,16 @@ def update_profile(uow, *, actor: Member, changes: dict) -> Member:
     if "quiet_hours" in changes:
         quiet = changes["quiet_hours"] or {}
         actor.quiet_start, actor.quiet_end = quiet.get("start"), quiet.get("end")
+    if "email" in changes:
+        addresses.change_email(uow, actor=actor, address=changes["email"])
     uow.flush()
     return actor
+
+
+def send_email_link(uow, *, actor: Member) -> bool:
+    """The address link still owed, sent again (False: the address is verified already)."""
+    require_active(actor)
+    return addresses.send_link_again(uow, actor=actor)
 
 
 def place_slots_in_utc(member: Member, now=None) -> None:
@@ -235,7 +285,7 @@ def erase(uow, *, actor: Member) -> None:
     actor.deleted_at = utcnow()
     actor.handle = f"deleted_{actor.id}"
     actor.display_name = "Former member"
-    actor.email = None
+    actor.email = actor.pending_email = actor.email_verified_at = None
     actor.password_hash = None
     actor.bio = ""
     actor.area = None

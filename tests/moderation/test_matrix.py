@@ -33,6 +33,7 @@ from tests.web.api_routes import (
     PREFIX,
     declared_routes,
     example_body,
+    link_tokens,
     module_app,
     module_settings,
     row_counts,
@@ -129,9 +130,16 @@ MATRIX: dict[str, dict[str, object]] = {
         row(SIGN_IN, NOT_AUTHOR, 201, NOT_AUTHOR, HIDDEN, SUSPENDED, NOT_AUTHOR, NOT_AUTHOR),
     "POST /api/v1/asks/{ask_id}/withdraw":
         row(SIGN_IN, NOT_HELPER, NOT_HELPER, 200, HIDDEN, SUSPENDED, NOT_HELPER, NOT_HELPER),
+    # The links from account mail: the link's token is the authority, whoever opens it.
+    "POST /api/v1/auth/email/confirm":
+        row(204, 204, 204, 204, 204, 204, 204, 204),
     "POST /api/v1/auth/login":
         row(200, 200, 200, 200, 200, 200, 200, 200),
     "POST /api/v1/auth/logout":
+        row(204, 204, 204, 204, 204, 204, 204, 204),
+    "POST /api/v1/auth/password-reset":
+        row(202, 202, 202, 202, 202, 202, 202, 202),
+    "POST /api/v1/auth/password-reset/confirm":
         row(204, 204, 204, 204, 204, 204, 204, 204),
     "POST /api/v1/auth/register":
         row(201, 201, 201, 201, 201, 201, 201, 201),
@@ -141,6 +149,8 @@ MATRIX: dict[str, dict[str, object]] = {
         row(SIGN_IN, 201, 201, 201, 201, SUSPENDED, 201, 201),
     "POST /api/v1/mail/unsubscribe":  # no token in the example: the link itself is missing
         row(422, 422, 422, 422, 422, 422, 422, 422),
+    "POST /api/v1/me/email/verify":
+        row(SIGN_IN, 202, 202, 202, 202, SUSPENDED, 202, 202),
     "POST /api/v1/members/{handle}/block":
         row(SIGN_IN, 204, (422, "invalid"), 204, 204, SUSPENDED, 204, 204),
     "POST /api/v1/mod/asks/{ask_id}/hide":
@@ -191,6 +201,7 @@ def world(app, db):
         seed.block_between(alice, people["dave"])
         seed.uow.flush()
         sanctions.suspend(seed.uow, actor=ada, handle="erin", days=3, reason="setup")
+    things["links"] = link_tokens(db, settings, people["tess"]["id"])
     roles = {"anonymous": None, "member": people["carol"], "author": alice, "helper": bob,
              "blocked": people["dave"], "suspended": people["erin"], "moderator": people["mo"],
              "admin": people["ada"]}
@@ -202,7 +213,7 @@ def _request(route, people, things):
     ask = things[ASK_FOR.get(route.key) or TARGETS.get(verb, "open")]
     ids = {"ask_id": ask, "handle": HANDLE_FOR.get(route.key, "alice"),
            "flag_id": things["flag"], "transfer_id": things["transfer"],
-           "member_id": people["tess"]["id"]}
+           "member_id": people["tess"]["id"], **things["links"]}
     url = route.url(**{name: ids[name] for name, _ in route.params})
     body = example_body(route, ids)
     return url, ({"json": body} if body is not None else {})
@@ -293,6 +304,10 @@ PAGE_MATRIX: dict[str, dict[str, object]] = {
     "GET /offer/accept": row(200, 200, 200, 200, 200, 200, 200, 200),
     "GET /offer/pass": row(200, 200, 200, 200, 200, 200, 200, 200),
     "GET /unsubscribe": row(200, 200, 200, 200, 200, 200, 200, 200),
+    # Opened from account mail, signed in or not: the link's token is what counts.
+    "GET /forgot": row(200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /reset": row(200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /verify": row(200, 200, 200, 200, 200, 200, 200, 200),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 from datetime import UTC, datetime
 
 from exchange import events, handlers
@@ -89,6 +90,26 @@ def test_a_taken_ask_cancels_its_later_waves_and_plans_reminders():
     assert jobs.calls == [("cancel", "match-5-0-2"), ("cancel", "match-5-0-3"),
                           ("now", handlers.PLAN_REMINDERS, (5, "matched", "x"),
                            "plan-5-matched-0", "reminders")]
+
+
+def test_account_mail_is_a_job_on_the_mail_queue_with_an_id_rq_accepts():
+    dispatcher, jobs, _ = _bound()
+    event = events.AccountMailRequested(purpose="email_change_notice", member_id=7,
+                                        address="sam@example.org", ref="0f77ba46d8d4d56e",
+                                        other_address="sam@new.example")
+    assert dispatcher.run(event)
+    job_id = "account-email_change_notice-7-0f77ba46d8d4d56e"
+    assert jobs.calls == [("now", handlers.ACCOUNT_MAIL, ("email_change_notice", 7,
+                           "sam@example.org", "0f77ba46d8d4d56e", "sam@new.example"),
+                           job_id, "mail")]
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", job_id)
+
+
+def test_a_reset_for_an_address_nobody_can_reset_is_still_a_job_of_its_own():
+    dispatcher, jobs, _ = _bound()
+    dispatcher.run(events.AccountMailRequested(purpose="reset", member_id=None, address="",
+                                               ref="20261203"))
+    assert [call[3] for call in jobs.calls] == ["account-reset-0-20261203"]
 
 
 def test_a_stored_notification_is_pushed_to_its_member():

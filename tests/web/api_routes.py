@@ -15,8 +15,12 @@ from functools import cache
 import pytest
 from sqlalchemy import text, update
 
+from exchange import tokens
+from exchange.clock import utcnow
 from exchange.config import Settings
+from exchange.members.addresses import verify_link_payload
 from exchange.members.models import Member
+from exchange.members.recovery import reset_link_payload
 from exchange.models import Base
 from tests.conftest import PASSWORD
 
@@ -48,7 +52,23 @@ VALID_BODIES = {
     "POST /api/v1/mod/members/{handle}/reinstate": {"reason": "Served the suspension."},
     "POST /api/v1/mod/members/{handle}/role": {"role": "moderator", "reason": "Volunteered."},
     "POST /api/v1/mod/transfers/{transfer_id}/reverse": {"reason": "Logged twice by mistake."},
+    "POST /api/v1/auth/password-reset": {"email": "alice@example.org"},
+    # Links from account mail, as mailed to someone else (``link_tokens``).
+    "POST /api/v1/auth/password-reset/confirm": lambda ids: {
+        "token": ids.get("reset_token", "no-link"), "password": "a quiet and winding river"},
+    "POST /api/v1/auth/email/confirm": lambda ids: {"token": ids.get("verify_token", "no-link")},
 }
+
+
+def link_tokens(db, settings: Settings, member_id: int) -> dict:
+    """The reset and verify links' tokens the member's mail would carry as things stand (their
+    address is marked verified first: only a verified address can reset a password)."""
+    with db.session() as session, session.begin():
+        member = session.get(Member, member_id)
+        member.email_verified_at = member.email_verified_at or utcnow()
+        reset, verify = reset_link_payload(member), verify_link_payload(member)
+    return {"reset_token": tokens.sign(settings.secret_key, "reset", reset),
+            "verify_token": tokens.sign(settings.secret_key, "verify", verify)}
 
 
 def example_body(route, ids: dict) -> dict | None:

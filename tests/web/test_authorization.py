@@ -15,6 +15,7 @@ from exchange.clock import utcnow
 from tests.web.api_routes import (
     declared_routes,
     example_body,
+    link_tokens,
     module_app,
     module_settings,
     on_every_route,
@@ -31,6 +32,9 @@ ANONYMOUS_MAY = {
     "POST /api/v1/auth/login": "signing in a browser",
     "POST /api/v1/auth/logout": "signing out is harmless without a session",
     "GET /api/v1/auth/csrf": "a browser fetches its CSRF token before it signs in",
+    "POST /api/v1/auth/password-reset": "asking for a link is for those who can't sign in",
+    "POST /api/v1/auth/password-reset/confirm": "the emailed link's token is the authority",
+    "POST /api/v1/auth/email/confirm": "the emailed link's token is the authority",
 }
 # Links from an email: the token in the link is the authority, not a session (tested with real
 # tokens in tests/web/test_inbox_links.py; without one they are refused with 422).
@@ -93,8 +97,8 @@ def test_callers_without_a_valid_token_are_asked_to_sign_in(client, db, people, 
 
 @pytest.mark.parametrize("route", [r for r in ROUTES if r.key in ANONYMOUS_MAY
                                    and r.key not in TOKEN_LINKS], ids=str)
-def test_the_sign_in_routes_are_open_to_anyone(client, db, people, route):
-    url, body = _request(route, {})
+def test_the_sign_in_routes_are_open_to_anyone(client, db, settings, people, route):
+    url, body = _request(route, link_tokens(db, settings, people["bob"]["id"]))
     r = Checker(client, db, {"headers": {}})(route.method, url, **body)
     assert r.status_code < 400, f"{route}: {r.status_code} {r.get_json()}"
 

@@ -25,6 +25,7 @@ from tests.web.api_routes import (
     declared_routes,
     declared_spec,
     example_body,
+    link_tokens,
     module_app,
     module_settings,
     on_every_route,
@@ -113,6 +114,7 @@ def seeded(app, db, module_env):
                "flag_id": seed.flag(carol, bob), "member_id": bob["id"], "handle": "carol"}
         seed.set(alice, role="admin")
         seed.set(dave, status="suspended", suspended_until=utcnow() + timedelta(days=3))
+    ids.update(link_tokens(db, module_env, bob["id"]))
     return Snapshot(db), ids, alice
 
 

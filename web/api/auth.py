@@ -1,4 +1,6 @@
-"""Registration, API tokens, and browser sign-in."""
+"""Registration, API tokens, browser sign-in, and the links from account mail: a password
+reset asked for and carried out, an address confirmed. These need no session: the link's
+signed token is the authority."""
 
 from __future__ import annotations
 
@@ -7,9 +9,14 @@ from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 from marshmallow import Schema, fields
 
+from exchange.members import addresses, recovery
 from exchange.members import service as members
 from exchange.members.schemas import (
+    LinkTokenSchema,
     MemberSelfSchema,
+    NoticeSchema,
+    PasswordResetRequestSchema,
+    PasswordResetSchema,
     RegisterSchema,
     TokenRequestSchema,
     TokenSchema,
@@ -87,3 +94,41 @@ class Csrf(MethodView):
     @blp.response(200, CsrfSchema)
     def get(self):
         return {"csrf_token": generate_csrf()}
+
+
+RESET_ASKED = ("If that address belongs to an account here, a link to choose a new password "
+               "is on its way to it. It works for an hour; do check your spam folder too.")
+
+
+@blp.route("/password-reset")
+class PasswordReset(MethodView):
+    @blp.arguments(PasswordResetRequestSchema)
+    @blp.response(202, NoticeSchema)
+    def post(self, data):
+        """The same answer whether or not the address has an account."""
+        unit = uow()
+        recovery.request_reset(unit, address=data["email"])
+        unit.commit()
+        return {"message": RESET_ASKED}
+
+
+@blp.route("/password-reset/confirm")
+class PasswordResetConfirm(MethodView):
+    @blp.arguments(PasswordResetSchema)
+    @blp.response(204)
+    def post(self, data):
+        """Every session and API token of the member ends; the address is told."""
+        unit = uow()
+        recovery.reset_password(unit, **data)
+        unit.commit()
+
+
+@blp.route("/email/confirm")
+class EmailConfirm(MethodView):
+    @blp.arguments(LinkTokenSchema)
+    @blp.response(204)
+    def post(self, data):
+        """Open a verify link or a new-address link (either kind); doing it twice is fine."""
+        unit = uow()
+        addresses.confirm(unit, token=data["token"])
+        unit.commit()

@@ -9,7 +9,13 @@ from marshmallow import Schema, fields, validate
 from exchange import account
 from exchange.ledger import service as ledger
 from exchange.members import service as members
-from exchange.members.schemas import MemberSelfSchema, ProfileUpdateSchema, TotalsSchema
+from exchange.members.schemas import (
+    EmailStatusSchema,
+    MemberSelfSchema,
+    ProfileUpdateSchema,
+    TotalsSchema,
+    email_status,
+)
 from exchange.validation import QueryInt
 from web.auth import current_member, end_session
 from web.state import uow
@@ -92,3 +98,22 @@ class Ledger(MethodView):
         items, nxt = ledger.entries_page(uow().session, member_id=current_member().id,
                                          cursor=query.get("cursor"), limit=query["limit"])
         return {"items": items, "next_cursor": nxt}
+
+
+LINK_SENT = "We've sent the link again. It can take a minute or two to arrive."
+ALREADY_VERIFIED = "Your address is confirmed already; there's nothing more to do."
+
+
+@blp.route("/email/verify")
+class EmailVerify(MethodView):
+    @blp.response(202, EmailStatusSchema, description="the link is on its way again")
+    @blp.alt_response(200, schema=EmailStatusSchema,
+                      description="the address is verified already: nothing was sent")
+    def post(self):
+        unit = uow()
+        actor = current_member()
+        sent = members.send_email_link(unit, actor=actor)
+        unit.commit()
+        if sent:
+            return email_status(actor, LINK_SENT)
+        return email_status(actor, ALREADY_VERIFIED), 200

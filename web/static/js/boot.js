@@ -5,14 +5,17 @@
  * fetched and run before the document's load event, so a form's handler is in place before
  * anyone (or any test) can submit it. Together they are about the size the one script was. */
 
+import * as forgot from "./pages/forgot.js";
 import * as home from "./pages/home.js";
 import * as join from "./pages/join.js";
 import * as member from "./pages/member.js";
 import * as moderate from "./pages/moderate.js";
 import * as profile from "./pages/profile.js";
+import * as reset from "./pages/reset.js";
 import * as signin from "./pages/signin.js";
+import * as verify from "./pages/verify.js";
 
-const PAGES = { home, join, member, moderate, profile, signin };
+const PAGES = { forgot, home, join, member, moderate, profile, reset, signin, verify };
 
 const page = PAGES[document.body.dataset.page];
 if (page) page.start();

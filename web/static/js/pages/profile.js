@@ -1,6 +1,7 @@
 /* Your profile: what you can help with, how many at once, and when you're usually free. The
  * form stays disabled until the profile has loaded: nothing typed before would survive it. */
 
+import { startAccount } from "../account.js";
 import { api, explain } from "../api.js";
 import { byId, el, showError, submitWith, tagList } from "../dom.js";
 
@@ -48,6 +49,7 @@ function changes(form, slots, data) {
 }
 
 export async function start() {
+  startAccount();
   const form = byId("profile");
   const slots = byId("slots");
   const controls = form.querySelectorAll("input, textarea, select, button");
