@@ -29,11 +29,13 @@ def _later(time_machine, seconds: float) -> None:
 
 
 def _mails(settings) -> list:
+    """The notification emails sent (account mail — a verification link on joining — aside)."""
     folder = settings.mail_dir
     if not folder.exists():
         return []
-    return [BytesParser(policy=policy.default).parsebytes(p.read_bytes())
-            for p in sorted(folder.glob("*.eml"))]
+    mails = [BytesParser(policy=policy.default).parsebytes(p.read_bytes())
+             for p in sorted(folder.glob("*.eml"))]
+    return [m for m in mails if not str(m["X-Exchange-Kind"]).startswith("account.")]
 
 
 def _text(message) -> str:
@@ -49,7 +51,8 @@ def _verified(make_uow, *who) -> None:
 
 def _deliveries(make_uow, member_id) -> list[tuple[str, str, str]]:
     with make_uow() as uow:
-        rows = uow.session.query(Delivery).filter_by(member_id=member_id, channel="email")
+        rows = uow.session.query(Delivery).filter_by(member_id=member_id, channel="email") \
+            .filter(Delivery.notification_id.is_not(None))  # account mail aside
         return sorted((r.key, r.status, r.detail) for r in rows)
 
 
