@@ -98,6 +98,9 @@ def serve(host: str, port: int, no_worker: bool) -> None:
     # SIGTERM (docker stop, systemd, a test) unwinds like Ctrl+C, so the finally below stops
     # the worker and the embedded server instead of orphaning them.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if not settings.base_url:  # links in mail point here unless EXCHANGE_BASE_URL says otherwise
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        os.environ["EXCHANGE_BASE_URL"] = f"http://{shown}:{port}"
     embedded = _start_embedded_redis(settings) if settings.embedded_redis else None
     supervisor = None
     try:

@@ -4,6 +4,8 @@ and SIGTERM takes the whole family down — no server or worker left behind."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
 import signal
@@ -152,6 +154,20 @@ def test_an_ask_posted_over_http_is_offered_to_the_helper(served):
     assert status == 201, body
 
     assert _eventually(lambda: _offered(http, helper)), log.read_text(errors="replace")
+
+
+def test_with_no_mail_server_set_up_mail_is_written_under_the_instance_folder(served):
+    _, http, instance, log = served
+    http.member("newcomer")  # joining sends the link that verifies the address
+    mail = instance / "mail"
+    assert _eventually(lambda: mail.exists() and list(mail.glob("*.eml"))), \
+        log.read_text(errors="replace")
+    [eml] = mail.glob("*.eml")
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert message["To"] == "newcomer@example.org"
+    text = message.get_body(("plain",)).get_content()
+    assert f"{http.base}/verify?token=" in text  # links point where serve listens
+    assert str(eml) in log.read_text(errors="replace")  # and the path is logged
 
 
 def test_sigterm_stops_serve_its_valkey_server_and_its_worker(served):
