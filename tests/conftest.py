@@ -1,6 +1,7 @@
 """Shared fixtures: a real database (SQLite file or PostgreSQL), the app, an API helper; real
-Redis and RQ (``tests/fixtures/jobs.py``) and live ``exchange serve`` processes
-(``tests/fixtures/live.py``), registered for the whole suite through ``pytest_plugins``.
+Redis and RQ (``tests/fixtures/jobs.py``), live ``exchange serve`` processes
+(``tests/fixtures/live.py``) and a Web Push service (``tests/fixtures/push_service.py``),
+registered for the whole suite through ``pytest_plugins``.
 
 Which database: ``EXCHANGE_TEST_DB=sqlite`` (default) or ``postgresql``.
 ``EXCHANGE_TEST_DATABASE_URL`` replaces the default database *of the backend it names*
@@ -34,7 +35,7 @@ from exchange.models import Base
 from exchange.uow import UnitOfWork
 from tests.fixtures.databases import database_url_for_this_process
 
-pytest_plugins = ["tests.fixtures.jobs", "tests.fixtures.live"]
+pytest_plugins = ["tests.fixtures.jobs", "tests.fixtures.live", "tests.fixtures.push_service"]
 
 PASSWORD = "correct horse battery"
 
