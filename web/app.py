@@ -47,8 +47,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=0)
     app.teardown_request(close_uow)
     from web.api import init_api
+    from web.api.reach import load_vapid_key
     from web.pages import pages
     init_api(app)
+    if settings.is_production:
+        load_vapid_key(app)  # no usable Web Push key: refuse to start rather than fail later
     app.register_blueprint(pages)
     from web.realtime import init_realtime
     init_realtime(app, settings)

@@ -79,6 +79,8 @@ MATRIX: dict[str, dict[str, object]] = {
         row(SIGN_IN, 204, 204, 204, 204, 204, 204, 204),
     "DELETE /api/v1/me":
         row(SIGN_IN, 204, 204, 204, 204, SUSPENDED, 204, (403, "last_admin")),
+    "DELETE /api/v1/me/push-subscriptions":
+        row(SIGN_IN, 204, 204, 204, 204, SUSPENDED, 204, 204),
     "DELETE /api/v1/members/{handle}/block":
         row(SIGN_IN, 204, 204, 204, 204, SUSPENDED, 204, 204),
     "GET /api/v1/asks":
@@ -97,6 +99,8 @@ MATRIX: dict[str, dict[str, object]] = {
         row(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/me/ledger":
         row(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/me/notification-settings":
+        row(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/members/{handle}":
         row(SIGN_IN, 200, 200, 200, HIDDEN, 200, 200, 200),
     "GET /api/v1/mod/audit":
@@ -107,9 +111,13 @@ MATRIX: dict[str, dict[str, object]] = {
         row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 200, 200),
     "GET /api/v1/notifications":
         row(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/push/vapid-public-key":
+        row(200, 200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/stats/community":
         row(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
     "PATCH /api/v1/me":
+        row(SIGN_IN, 200, 200, 200, 200, SUSPENDED, 200, 200),
+    "PATCH /api/v1/me/notification-settings":
         row(SIGN_IN, 200, 200, 200, 200, SUSPENDED, 200, 200),
     "POST /api/v1/asks":
         row(SIGN_IN, 201, 201, 201, 201, SUSPENDED, 201, 201),
@@ -136,6 +144,8 @@ MATRIX: dict[str, dict[str, object]] = {
     "POST /api/v1/auth/tokens":
         row(201, 201, 201, 201, 201, 201, 201, 201),
     "POST /api/v1/flags":
+        row(SIGN_IN, 201, 201, 201, 201, SUSPENDED, 201, 201),
+    "POST /api/v1/me/push-subscriptions":
         row(SIGN_IN, 201, 201, 201, 201, SUSPENDED, 201, 201),
     "POST /api/v1/members/{handle}/block":
         row(SIGN_IN, 204, (422, "invalid"), 204, 204, SUSPENDED, 204, 204),
@@ -283,6 +293,8 @@ PAGE_MATRIX: dict[str, dict[str, object]] = {
     "GET /moderate": row(TO_SIGNIN, 404, 404, 404, 404, 404, 200, 200),
     # The shell only; the profile itself comes from GET /api/v1/members/{handle} (above).
     "GET /members/<handle>": row(TO_SIGNIN, 200, 200, 200, 200, 200, 200, 200),
+    # The service worker, from the site root so its scope is the whole site.
+    "GET /sw.js": row(200, 200, 200, 200, 200, 200, 200, 200),
     "GET /healthz": row(200, 200, 200, 200, 200, 200, 200, 200),
 }
 
