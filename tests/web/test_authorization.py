@@ -31,6 +31,7 @@ ANONYMOUS_MAY = {
     "POST /api/v1/auth/login": "signing in a browser",
     "POST /api/v1/auth/logout": "signing out is harmless without a session",
     "GET /api/v1/auth/csrf": "a browser fetches its CSRF token before it signs in",
+    "GET /api/v1/push/vapid-public-key": "the public key browsers subscribe with is public",
 }
 SUSPENDED_MAY = {
     **ANONYMOUS_MAY,
