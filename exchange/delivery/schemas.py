@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, post_load, pre_dump, validate
 
 from exchange.notifications.models import KINDS
 from exchange.notifications.preferences import DIGESTS
-from exchange.validation import StrictBoolean
+from exchange.validation import StrictBoolean, no_nul
 
 
 def _attr(kind: str) -> str:
@@ -67,16 +67,22 @@ class NotificationSettingsPatchSchema(Schema):
     push_details = StrictBoolean()
 
 
+ENDPOINT = [validate.Length(min=1, max=1024), no_nul]
+
+
 class PushKeysSchema(Schema):
-    p256dh = fields.String(required=True, validate=validate.Length(min=1, max=256), metadata={
-        "description": "the browser's P-256 public key, base64url (65 bytes, uncompressed)"})
-    auth = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={
-        "description": "the browser's auth secret, base64url (16 bytes)"})
+    p256dh = fields.String(
+        required=True, validate=[validate.Length(min=1, max=256), no_nul],
+        metadata={"description": "the browser's P-256 public key, base64url (65 bytes, "
+                                 "uncompressed)"})
+    auth = fields.String(
+        required=True, validate=[validate.Length(min=1, max=64), no_nul],
+        metadata={"description": "the browser's auth secret, base64url (16 bytes)"})
 
 
 class PushSubscriptionSchema(Schema):
     """What a browser's ``PushSubscription.toJSON()`` gives."""
-    endpoint = fields.String(required=True, validate=validate.Length(min=1, max=1024), metadata={
+    endpoint = fields.String(required=True, validate=ENDPOINT, metadata={
         "description": "the push service URL (https; http only outside production)"})
     expiration_time = fields.Integer(
         data_key="expirationTime", strict=True, allow_none=True, load_default=None,
@@ -85,7 +91,7 @@ class PushSubscriptionSchema(Schema):
 
 
 class PushEndpointSchema(Schema):
-    endpoint = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    endpoint = fields.String(required=True, validate=ENDPOINT)
 
 
 class PushSubscribedSchema(Schema):

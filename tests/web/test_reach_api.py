@@ -159,6 +159,14 @@ def test_unsubscribing_again_or_from_nothing_is_still_fine(api):
         assert r.status_code == 204
 
 
+def test_an_endpoint_with_a_nul_in_it_is_a_field_error_not_a_lookup(api):
+    for method in ("POST", "DELETE"):
+        body = subscription("https://push.example.net/a\x00b")
+        errors = field_errors(api.call(api.member(), method, SUBSCRIPTIONS, json=body
+                                       if method == "POST" else {"endpoint": body["endpoint"]}))
+        assert "endpoint" in errors
+
+
 def test_nobody_can_unsubscribe_someone_elses_browser(api, make_uow):
     ada, bo = api.member(), api.member()
     body = subscription()
