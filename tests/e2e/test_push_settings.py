@@ -138,10 +138,13 @@ def test_a_push_shows_its_title_and_body_and_links_only_into_the_site(visit, job
                            "notification_id": 1})
         cdp.send("ServiceWorker.deliverPushMessage",
                  {"origin": server.url + "/", "registrationId": registration, "data": data})
-    shown = wait_until(lambda: page.evaluate("""navigator.serviceWorker.ready
-        .then((r) => r.getNotifications())
-        .then((ns) => ns.map((n) => [n.title, n.body, n.tag, n.data.url]))"""), timeout=10)
-    assert sorted(shown) == sorted([
+    def shown():
+        return page.evaluate("""navigator.serviceWorker.ready
+            .then((r) => r.getNotifications())
+            .then((ns) => ns.map((n) => [n.title, n.body, n.tag, n.data.url]))""")
+
+    assert wait_until(lambda: len(shown()) == 2, timeout=10)
+    assert sorted(shown()) == sorted([
         ["Someone could use your help", "Passing is fine too.", "ask-7",
          server.url + "/home#ask-7"],
         ["Someone could use your help", "Passing is fine too.", "x", server.url + "/home"]])
@@ -156,3 +159,14 @@ def test_at_phone_width_the_profile_fits_without_sideways_scrolling(visit, job_a
         .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
         .map((e) => e.tagName + (e.name ? '[' + e.name + ']' : ''))""")
     assert overflowing == []
+
+
+def test_a_pushs_link_to_an_ask_opens_home_at_that_asks_card(visit, job_api):
+    ada = job_api.member("ada")
+    ask = job_api.ask(ada)
+    visitor = visit()
+    visitor.page.set_viewport_size({"width": 375, "height": 400})
+    visitor.sign_in("ada")
+    page = visitor.open(f"/home#ask-{ask['id']}")
+    expect(page.locator(f"#ask-{ask['id']}")).to_be_in_viewport()
+    expect(page.locator("#ask-h")).not_to_be_in_viewport()
