@@ -121,33 +121,54 @@ def test_when_notifications_are_not_allowed_the_page_says_where_to_allow_them(vi
     expect(page.locator("#push-toggle")).to_be_hidden()
 
 
-def test_a_push_shows_its_title_and_body_and_links_only_into_the_site(visit, job_api, server):
-    visitor, page = profile(visit, job_api, grant=True)
-    page.evaluate("navigator.serviceWorker.ready")
+def _service_worker(visitor, page, scope: str) -> tuple[object, str]:
+    """A DevTools session on the page and the id of its service worker registration."""
     cdp = visitor.context.new_cdp_session(page)
-    registrations = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated",
-           lambda event: registrations.extend(event["registrations"]))
+    found = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: found.extend(
+        r["registrationId"] for r in event["registrations"]
+        if r["scopeURL"] == scope and not r["isDeleted"]))
     cdp.send("ServiceWorker.enable")
     # Playwright's sync API hands over events while it works: a small call keeps them coming.
-    assert wait_until(lambda: page.evaluate("1") and registrations)
-    registration = registrations[0]["registrationId"]
-    for url, tag in ((server.url + "/home#ask-7", "ask-7"), ("https://elsewhere.example/x", "x")):
-        data = json.dumps({"kind": "ask.offered", "title": "Someone could use your help",
-                           "body": "Passing is fine too.", "url": url, "tag": tag,
-                           "notification_id": 1})
-        cdp.send("ServiceWorker.deliverPushMessage",
-                 {"origin": server.url + "/", "registrationId": registration, "data": data})
-    def shown():
-        return page.evaluate("""navigator.serviceWorker.ready
-            .then((r) => r.getNotifications())
-            .then((ns) => ns.map((n) => [n.title, n.body, n.tag, n.data.url]))""")
+    assert wait_until(lambda: page.evaluate("1") and found)
+    return cdp, found[-1]
 
-    assert wait_until(lambda: len(shown()) == 2, timeout=10)
-    assert sorted(shown()) == sorted([
-        ["Someone could use your help", "Passing is fine too.", "ask-7",
-         server.url + "/home#ask-7"],
-        ["Someone could use your help", "Passing is fine too.", "x", server.url + "/home"]])
+
+# What the service worker asks the browser to show, recorded on the way: headless Chromium has
+# been seen to drop a shown notification from getNotifications() a moment later, so the test
+# reads the call itself (the notification is still shown).
+RECORD_SHOWN = """
+  const show = self.registration.showNotification.bind(self.registration);
+  self.shown = [];
+  self.registration.showNotification = (title, options) => {
+    self.shown.push([title, options.body, options.tag, options.data.url]);
+    return show(title, options);
+  };
+  true"""
+
+
+@pytest.mark.parametrize(("link", "opens"), [("/home#ask-7", "/home#ask-7"),
+                                              ("https://elsewhere.example/x", "/home")],
+                         ids=["its own page", "never another site"])
+def test_a_push_shows_its_words_and_links_only_into_the_site(visit, job_api, server, link,
+                                                             opens):
+    visitor, page = profile(visit, job_api, grant=True)
+    push_state(page)  # the page registered the service worker
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    assert wait_until(lambda: page.evaluate("1") and visitor.context.service_workers)
+    worker = visitor.context.service_workers[0]
+    worker.evaluate(RECORD_SHOWN)
+    cdp, registration = _service_worker(visitor, page, server.url + "/")
+    url = server.url + link if link.startswith("/") else link
+    data = json.dumps({"kind": "ask.offered", "title": "Someone could use your help",
+                       "body": "Passing is fine too.", "url": url, "tag": "ask-7",
+                       "notification_id": 1})
+    cdp.send("ServiceWorker.deliverPushMessage",
+             {"origin": server.url + "/", "registrationId": registration, "data": data})
+    assert wait_until(lambda: worker.evaluate("self.shown"), timeout=15)
+    assert worker.evaluate("self.shown") == [["Someone could use your help",
+                                              "Passing is fine too.", "ask-7",
+                                              server.url + opens]]
 
 
 def test_at_phone_width_the_profile_fits_without_sideways_scrolling(visit, job_api):
