@@ -1,7 +1,8 @@
 """Shared fixtures: a real database (SQLite file or PostgreSQL), the app, an API helper; real
 Redis and RQ (``tests/fixtures/jobs.py``), live ``exchange serve`` processes
-(``tests/fixtures/live.py``) and a real SMTP server (``tests/fixtures/smtp.py``), registered for
-the whole suite through ``pytest_plugins``.
+(``tests/fixtures/live.py``), a real SMTP server (``tests/fixtures/smtp.py``) and a Web Push
+service (``tests/fixtures/push_service.py``), registered for the whole suite through
+``pytest_plugins``.
 
 Which database: ``EXCHANGE_TEST_DB=sqlite`` (default) or ``postgresql``.
 ``EXCHANGE_TEST_DATABASE_URL`` replaces the default database *of the backend it names*
@@ -35,7 +36,8 @@ from exchange.models import Base
 from exchange.uow import UnitOfWork
 from tests.fixtures.databases import database_url_for_this_process
 
-pytest_plugins = ["tests.fixtures.jobs", "tests.fixtures.live", "tests.fixtures.smtp"]
+pytest_plugins = ["tests.fixtures.jobs", "tests.fixtures.live", "tests.fixtures.smtp",
+                  "tests.fixtures.push_service"]
 
 PASSWORD = "correct horse battery"
 

@@ -47,9 +47,12 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=0)
     app.teardown_request(close_uow)
     from web.api import init_api
+    from web.api.reach import load_vapid_key
     from web.inbox import bp as inbox
     from web.pages import pages
     init_api(app)
+    if settings.is_production:
+        load_vapid_key(app)  # no usable Web Push key: refuse to start rather than fail later
     app.register_blueprint(pages)
     app.register_blueprint(inbox)
     from web.realtime import init_realtime

@@ -1,7 +1,8 @@
 """Server-rendered pages: a welcome, signing in and joining, the home page where a member
 asks, sees offers arrive live and closes the loop with thanks, the profile page where they
-say what they can help with and when (and which address is theirs), and the pages account mail
-links to: a forgotten password, a new one, an address confirmed.
+say what they can help with and when, which address is theirs and how the exchange may reach
+them off the page (``/sw.js``, the service worker that shows Web Push notifications), and the
+pages account mail links to: a forgotten password, a new one, an address confirmed.
 
 The pages hold no rules: each renders a shell naming itself in ``<body data-page>``, and the
 browser modules (``static/js/``, started by ``boot.js``; no inline script) do everything through
@@ -13,8 +14,18 @@ so the API's authorization is the pages' too; the one page only some members may
 from __future__ import annotations
 
 import mimetypes
+from pathlib import Path
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf.csrf import generate_csrf
 
 from exchange.members import passwords
@@ -26,6 +37,7 @@ from web.state import uow
 # A browser runs a module only if it is served as JavaScript. Flask sends what the host's MIME
 # table says, and some tables (the Windows registry, notably) can map .js to text/plain.
 mimetypes.add_type("text/javascript", ".js")
+SERVICE_WORKER = Path(__file__).parent / "static" / "sw.js"
 
 pages = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                   static_url_path="/static")
@@ -126,6 +138,17 @@ def moderate():
     since = notes.latest_id(uow().session, member_id=member.id)
     return render_template("moderate.html", member=member, since=since,
                            csrf_token=generate_csrf())
+
+
+@pages.get("/sw.js")
+def service_worker():
+    """The service worker (``static/sw.js``) from the site root, so its scope is the whole
+    site; browsers check for a new one on every visit, so it is never cached."""
+    response = make_response(SERVICE_WORKER.read_bytes())  # 2 KB: no file handle left open
+    response.mimetype = "text/javascript"
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @pages.get("/healthz")

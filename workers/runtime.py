@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from exchange.adapters.bootstrap import dispatcher_for
 from exchange.adapters.mail import mailer_for
 from exchange.adapters.rq_jobs import RQJobQueue, connect
+from exchange.adapters.webpush import pusher_for
 from exchange.config import Settings
 from exchange.db import Database
 from exchange.dispatch import Dispatcher
-from exchange.ports import Mailer, NoPresence, Presence
+from exchange.ports import Mailer, NoPresence, Presence, PushSender
 from exchange.uow import UnitOfWork
 
 
@@ -28,6 +29,7 @@ class Runtime:
     dispatcher: Dispatcher
     presence: Presence
     mailer: Mailer | None = None
+    pusher: PushSender | None = None
 
     @contextmanager
     def unit_of_work(self):
@@ -39,14 +41,16 @@ _current: Runtime | None = None
 
 
 def configure(settings: Settings, *, db: Database | None = None, redis=None,
-              presence: Presence | None = None, mailer: Mailer | None = None) -> Runtime:
+              presence: Presence | None = None, mailer: Mailer | None = None,
+              pusher: PushSender | None = None) -> Runtime:
     global _current
     connection = redis or connect(settings.redis_url)
     jobs = RQJobQueue(connection)
     _current = Runtime(settings=settings, db=db or Database(settings.database_url), jobs=jobs,
                        dispatcher=dispatcher_for(settings, connection),
                        presence=presence or _presence(settings, connection),
-                       mailer=mailer or mailer_for(settings))
+                       mailer=mailer or mailer_for(settings),
+                       pusher=pusher or pusher_for(settings))
     return _current
 
 

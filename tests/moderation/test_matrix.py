@@ -80,6 +80,8 @@ MATRIX: dict[str, dict[str, object]] = {
         row(SIGN_IN, 204, 204, 204, 204, 204, 204, 204),
     "DELETE /api/v1/me":
         row(SIGN_IN, 204, 204, 204, 204, SUSPENDED, 204, (403, "last_admin")),
+    "DELETE /api/v1/me/push-subscriptions":
+        row(SIGN_IN, 204, 204, 204, 204, SUSPENDED, 204, 204),
     "DELETE /api/v1/members/{handle}/block":
         row(SIGN_IN, 204, 204, 204, 204, SUSPENDED, 204, 204),
     "GET /api/v1/asks":
@@ -98,6 +100,8 @@ MATRIX: dict[str, dict[str, object]] = {
         row(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/me/ledger":
         row(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/me/notification-settings":
+        row(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/members/{handle}":
         row(SIGN_IN, 200, 200, 200, HIDDEN, 200, 200, 200),
     "GET /api/v1/mod/audit":
@@ -108,9 +112,13 @@ MATRIX: dict[str, dict[str, object]] = {
         row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 200, 200),
     "GET /api/v1/notifications":
         row(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/push/vapid-public-key":
+        row(200, 200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/stats/community":
         row(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
     "PATCH /api/v1/me":
+        row(SIGN_IN, 200, 200, 200, 200, SUSPENDED, 200, 200),
+    "PATCH /api/v1/me/notification-settings":
         row(SIGN_IN, 200, 200, 200, 200, SUSPENDED, 200, 200),
     "POST /api/v1/asks":
         row(SIGN_IN, 201, 201, 201, 201, SUSPENDED, 201, 201),
@@ -151,6 +159,8 @@ MATRIX: dict[str, dict[str, object]] = {
         row(422, 422, 422, 422, 422, 422, 422, 422),
     "POST /api/v1/me/email/verify":
         row(SIGN_IN, 202, 202, 202, 202, SUSPENDED, 202, 202),
+    "POST /api/v1/me/push-subscriptions":
+        row(SIGN_IN, 201, 201, 201, 201, SUSPENDED, 201, 201),
     "POST /api/v1/members/{handle}/block":
         row(SIGN_IN, 204, (422, "invalid"), 204, 204, SUSPENDED, 204, 204),
     "POST /api/v1/mod/asks/{ask_id}/hide":
@@ -298,6 +308,8 @@ PAGE_MATRIX: dict[str, dict[str, object]] = {
     "GET /moderate": row(TO_SIGNIN, 404, 404, 404, 404, 404, 200, 200),
     # The shell only; the profile itself comes from GET /api/v1/members/{handle} (above).
     "GET /members/<handle>": row(TO_SIGNIN, 200, 200, 200, 200, 200, 200, 200),
+    # The service worker, from the site root so its scope is the whole site.
+    "GET /sw.js": row(200, 200, 200, 200, 200, 200, 200, 200),
     "GET /healthz": row(200, 200, 200, 200, 200, 200, 200, 200),
     # Reached from an email: the link's token decides, whoever is signed in (no token here,
     # so each page kindly says the link is incomplete).

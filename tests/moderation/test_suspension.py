@@ -109,10 +109,10 @@ def test_the_sweep_reinstates_overdue_suspensions(api, mod, db, settings):
     member = api.member()
     suspend(api, mod, member)
     end_suspension(db, member)
-    # A runtime without Redis: the sweep's own database work is what is under test.
+    # A runtime without Redis, mail or push: the sweep's own database work is under test.
     worker_runtime._current = worker_runtime.Runtime(
         settings=settings, db=db, jobs=None, dispatcher=Dispatcher(), presence=None,
-        mailer=None)
+        mailer=None, pusher=None)
     try:
         assert sweep()["reinstated"] == 1
     finally:

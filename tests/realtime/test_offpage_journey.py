@@ -159,3 +159,18 @@ def _offer_mail(smtp_server, address: str):
 
 def _mailed(smtp_server, address: str) -> int:
     return len(_offers(smtp_server, address))
+
+
+def test_an_offline_helper_with_push_on_is_pushed_by_the_live_worker_at_once(
+        live, people, push_service, smtp_server):
+    asker, helper = people
+    browser = push_service.browser()
+    r = live.call(helper, "POST", "/me/push-subscriptions", json=browser.subscription)
+    assert r.status_code == 201, r.text
+    ask = _post_ask(live, asker)
+    [push] = push_service.wait_for(1, timeout=60)  # checked: VAPID JWT, then decrypted
+    assert push.problem is None and push.endpoint == browser.endpoint
+    assert push.payload["kind"] == "ask.offered"
+    assert push.payload["url"] == f"{live.url}/home#ask-{ask['id']}"
+    # The email still follows after the delay: the push was not "seen on the site".
+    assert _offer_mail(smtp_server, "helper@example.org")

@@ -15,6 +15,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from exchange.adapters import webpush
 from exchange.config import Settings
 from web.cli import cli
 
@@ -27,7 +28,8 @@ REQUIRED_ENV = ("EXCHANGE_ENV", "EXCHANGE_DATABASE_URL", "EXCHANGE_REDIS_URL",
 REQUIRED_VARIABLE = re.compile(r"^\$\{(?P<name>\w+):\?[^}]*\}$")  # ${NAME:?message}
 DEFAULTED_VARIABLE = re.compile(r"^\$\{(?P<name>\w+):-(?P<default>[^}]*)\}$")  # ${NAME:-x}
 OPERATOR = {"EXCHANGE_SECRET_KEY": "s" * 48, "EXCHANGE_SMTP_URL": "smtp://mail.example.org:587",
-            "EXCHANGE_BASE_URL": "https://exchange.example.org"}
+            "EXCHANGE_BASE_URL": "https://exchange.example.org",
+            "EXCHANGE_VAPID_PRIVATE_KEY": "N37Af82W37en7l2xe5wbjvVTbB065kqBwK5qp4k-FLQ"}
 CLI_ENV = {"FLASK_SKIP_DOTENV": "1", "FLASK_RUN_FROM_CLI": "false"}
 
 
@@ -182,6 +184,14 @@ def test_compose_refuses_to_start_without_a_mail_server_and_a_public_address(ser
     env = env_of(services["web"])
     assert REQUIRED_VARIABLE.match(env["EXCHANGE_SMTP_URL"])
     assert REQUIRED_VARIABLE.match(env["EXCHANGE_BASE_URL"])
+
+
+def test_compose_refuses_to_start_without_one_web_push_key_for_every_container(services):
+    # web and worker each have an instance folder of their own: a key generated in each would
+    # differ, and pushes signed by the worker would not match the key browsers subscribed with
+    env = as_deployed(env_of(services["web"]), **OPERATOR)
+    assert REQUIRED_VARIABLE.match(env_of(services["web"])["EXCHANGE_VAPID_PRIVATE_KEY"])
+    assert webpush.load_private_key(Settings.from_env(env))
 
 
 def test_the_app_loads_the_compose_environment_as_production_settings(services):

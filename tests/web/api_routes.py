@@ -57,6 +57,15 @@ VALID_BODIES = {
     "POST /api/v1/auth/password-reset/confirm": lambda ids: {
         "token": ids.get("reset_token", "no-link"), "password": "a quiet and winding river"},
     "POST /api/v1/auth/email/confirm": lambda ids: {"token": ids.get("verify_token", "no-link")},
+    "PATCH /api/v1/me/notification-settings": {"kinds": {"message.new": {"email": False}},
+                                               "digest": "weekly", "push_details": True},
+    # A browser's PushSubscription.toJSON(): a real P-256 point and a 16-byte auth secret.
+    "POST /api/v1/me/push-subscriptions": {
+        "endpoint": "https://push.example.net/send/abc123", "expirationTime": None,
+        "keys": {"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazA"
+                           "kj7I99e8QcYP7DkM",
+                 "auth": "tBHItJI5svbpez7KI4CCXg"}},
+    "DELETE /api/v1/me/push-subscriptions": {"endpoint": "https://push.example.net/send/abc123"},
 }
 
 

@@ -35,6 +35,7 @@ ANONYMOUS_MAY = {
     "POST /api/v1/auth/password-reset": "asking for a link is for those who can't sign in",
     "POST /api/v1/auth/password-reset/confirm": "the emailed link's token is the authority",
     "POST /api/v1/auth/email/confirm": "the emailed link's token is the authority",
+    "GET /api/v1/push/vapid-public-key": "the public key browsers subscribe with is public",
 }
 # Links from an email: the token in the link is the authority, not a session (tested with real
 # tokens in tests/web/test_inbox_links.py; without one they are refused with 422).

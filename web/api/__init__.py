@@ -27,8 +27,8 @@ def init_api(app) -> Api:
         },
     )
     api = Api(app)
-    from web.api import asks, auth, flags, mail, me, members, mod, notifications, stats
-    for module in (auth, me, members, asks, notifications, stats, flags, mod, mail):
+    from web.api import asks, auth, flags, mail, me, members, mod, notifications, reach, stats
+    for module in (auth, me, members, asks, notifications, stats, flags, mod, mail, reach):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.PREFIX)
     errors.register(app)  # after smorest, so our JSON error shape wins
     return api

@@ -20,8 +20,15 @@ export class Home {
     for (const list of Object.values(this.lists)) refreshEmpty(list);
     this.wireForms();
     await Promise.all([this.loadBalance(), this.loadLists()]);
+    this.showLinkedAsk();
     this.socket = liveStream(this.feed);
     this.markRead();
+  }
+
+  /* A link from a push or an email names an ask (`/home#ask-12`): its card, once loaded. */
+  showLinkedAsk() {
+    const card = location.hash.startsWith("#ask-") && byId(location.hash.slice(1));
+    if (card) card.scrollIntoView({ block: "center" });
   }
 
   /* What the page has shown counts as read (debounced: one request for a burst of pushes). */
@@ -57,7 +64,7 @@ export class Home {
   item(list, ask) {
     let li = list.querySelector(`:scope > li[data-ask="${ask.id}"]`);
     if (!li) {
-      li = el("li", { "data-ask": String(ask.id) });
+      li = el("li", { "data-ask": String(ask.id), id: `ask-${ask.id}` });
       list.prepend(li);
     }
     li.replaceChildren();

@@ -4,6 +4,7 @@
 import { startAccount } from "../account.js";
 import { api, explain } from "../api.js";
 import { byId, el, showError, submitWith, tagList } from "../dom.js";
+import { startNotifySettings } from "../notify_settings.js";
 
 const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
@@ -50,6 +51,7 @@ function changes(form, slots, data) {
 
 export async function start() {
   startAccount();
+  startNotifySettings(byId("reach"));
   const form = byId("profile");
   const slots = byId("slots");
   const controls = form.querySelectorAll("input, textarea, select, button");
