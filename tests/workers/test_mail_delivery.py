@@ -96,6 +96,16 @@ def test_a_helper_who_saw_the_offer_live_gets_no_email(offered, job_api, run_job
     assert "seen" in _deliveries(make_uow, helper["id"])[0][2]
 
 
+def test_a_helper_connected_but_not_looking_gets_the_email_after_the_delay(
+        offered, rt, run_jobs, job_settings, time_machine):
+    _, helper, _ = offered
+    rt.presence.connected(helper["id"], "an-open-tab")  # a socket, but nothing marked read
+    _later(time_machine, DELAY + 1)
+    rt.presence.refresh([(helper["id"], "an-open-tab")])
+    run_jobs()
+    assert [m["To"] for m in _mails(job_settings)] == ["helper@example.org"]
+
+
 def test_news_about_one_ask_within_the_delay_is_one_email(job_api, run_jobs, make_uow,
                                                           job_settings, time_machine):
     _later(time_machine, 0)
