@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from exchange.asks.models import Ask
 from exchange.members.models import Member
 from exchange.members.timeutil import in_quiet_hours, quiet_ends_at
 from exchange.notifications import preferences
@@ -45,4 +46,15 @@ def quiet_until(member: Member, now: datetime) -> Later | None:
     if in_quiet_hours(member.quiet_start, member.quiet_end, member.timezone, now):
         return Later(quiet_ends_at(member.quiet_start, member.quiet_end, member.timezone, now),
                      "quiet hours")
+    return None
+
+
+def stale_offer(session, note: Notification) -> str | None:
+    """An offer of an ask that no longer needs a helper (taken, closed, hidden): sending it
+    would only disappoint."""
+    if note.kind != "ask.offered" or note.ask_id is None:
+        return None
+    ask = session.get(Ask, note.ask_id)
+    if ask is None or ask.status != "open" or ask.hidden:
+        return "the ask no longer needs a helper"
     return None

@@ -27,7 +27,7 @@ from exchange.asks.models import Ask
 from exchange.asks.schemas import dump_ask
 from exchange.clock import utcnow
 from exchange.delivery import links, records
-from exchange.delivery.eligibility import Later, quiet_until, skip_reason
+from exchange.delivery.eligibility import Later, quiet_until, skip_reason, stale_offer
 from exchange.delivery.models import Delivery
 from exchange.mail.compose import Letter, message_id, render
 from exchange.members.models import Member
@@ -59,9 +59,8 @@ def claim_note(uow, *, settings, notification_id: int) -> Claimed | Later | None
     if existing is not None:
         return _take_over(s, existing, now)
     member = s.get(Member, note.member_id)
-    reason = skip_reason(s, member, note, "email") or _no_address(member)
-    if reason is None and _stale_offer(s, note, member):
-        reason = "the ask no longer needs a helper"
+    reason = skip_reason(s, member, note, "email") or _no_address(member) \
+        or stale_offer(s, note)
     if reason is not None:
         records.record(s, key=key(note.id), channel="email", member_id=note.member_id,
                        notification_id=note.id, status="skipped", detail=reason)
@@ -69,7 +68,7 @@ def claim_note(uow, *, settings, notification_id: int) -> Claimed | Later | None
     later = quiet_until(member, now)
     if later is not None:
         return later
-    batch = [n for n in gather(s, note, member) if not _stale_offer(s, n, member)]
+    batch = [n for n in gather(s, note, member) if not stale_offer(s, n)]
     mid = message_id(key(note.id), settings)
     claimed = [n for n in batch if records.claim(
         s, key=key(n.id), channel="email", member_id=member.id, notification_id=n.id,
@@ -82,11 +81,8 @@ def _no_address(member: Member) -> str | None:
 
 
 def _take_over(session, row: Delivery, now) -> Claimed | None:
-    """A key claimed before: send again only if that attempt is over (deferred, or its worker
-    died: older than ``GRACE``); a fresh claim belongs to a worker sending it right now."""
-    if row.status != "claimed":
-        return None
-    if not row.detail.startswith("deferred") and now - row.claimed_at < GRACE:
+    """A key claimed before: send again only if that attempt is over."""
+    if not records.attempt_over(row, now=now, grace=GRACE):
         return None
     for other in _rows(session, row.message_id):
         records.reclaim(other)
@@ -106,13 +102,6 @@ def gather(session, note: Notification, member: Member) -> list[Notification]:
     return [r for r in rows if r.id == note.id
             or (key(r.id) not in sent and (channels[r.kind].email
                                            or r.kind in preferences.ALWAYS))]
-
-
-def _stale_offer(session, note: Notification, member: Member | None) -> bool:
-    if note.kind != "ask.offered" or note.ask_id is None:
-        return False
-    ask = session.get(Ask, note.ask_id)
-    return ask is None or ask.status != "open" or ask.hidden
 
 
 def _rows(session, mid: str) -> list[Delivery]:

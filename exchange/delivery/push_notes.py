@@ -16,10 +16,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from exchange.asks.models import Ask
 from exchange.clock import utcnow
 from exchange.delivery import records
-from exchange.delivery.eligibility import Later, quiet_until, skip_reason
+from exchange.delivery.eligibility import Later, quiet_until, skip_reason, stale_offer
 from exchange.delivery.models import Delivery, PushSubscription
 from exchange.members.models import Member
 from exchange.notifications.models import Notification
@@ -47,7 +46,7 @@ def claim_push(uow, *, settings, presence, notification_id: int,
     if existing is not None:
         return _take_over(existing, now)
     member = s.get(Member, note.member_id)
-    reason = skip_reason(s, member, note, "push") or _stale_offer(s, note) \
+    reason = skip_reason(s, member, note, "push") or stale_offer(s, note) \
         or _no_subscription(s, member)
     if reason is not None:
         records.record(s, key=key(note.id), channel="push", member_id=note.member_id,
@@ -65,21 +64,10 @@ def claim_push(uow, *, settings, presence, notification_id: int,
 
 
 def _take_over(row: Delivery, now) -> Claimed | None:
-    if row.status != "claimed":
-        return None
-    if not row.detail.startswith("deferred") and now - row.claimed_at < GRACE:
+    if not records.attempt_over(row, now=now, grace=GRACE):
         return None
     records.reclaim(row)
     return Claimed(row.key)
-
-
-def _stale_offer(session, note: Notification) -> str | None:
-    if note.kind != "ask.offered" or note.ask_id is None:
-        return None
-    ask = session.get(Ask, note.ask_id)
-    if ask is None or ask.status != "open" or ask.hidden:
-        return "the ask no longer needs a helper"
-    return None
 
 
 def _no_subscription(session, member: Member) -> str | None:

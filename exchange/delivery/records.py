@@ -54,6 +54,14 @@ def finish(row: Delivery, status: str, detail: str = "") -> None:
         row.sent_at = utcnow()
 
 
+def attempt_over(row: Delivery, *, now: datetime, grace: timedelta) -> bool:
+    """A claim whose attempt has ended without ``sent``: it was deferred, or its worker has
+    had ``grace`` to finish and did not (it died). A fresh claim belongs to a worker sending
+    right now, and is left alone."""
+    return row.status == "claimed" and (row.detail.startswith("deferred")
+                                        or now - row.claimed_at >= grace)
+
+
 def stale_claims(session, *, older_than: timedelta, now: datetime | None = None,
                  limit: int = 200) -> list[Delivery]:
     cutoff = (now or utcnow()) - older_than
