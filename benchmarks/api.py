@@ -3,10 +3,12 @@
 K client threads, one member (and API token) each, against ``benchmarks.live``'s server with a
 worker beside it:
 
-* reads: ``GET /api/v1/asks?status=open`` — the feed, a page of 20 (the bench seeds 20 open asks
-  first, so every page is full);
+* reads: ``GET /api/v1/asks?for_me=true`` — the asks a member could help with, a page of 20
+  (the bench seeds 20 open asks with a tag every bench member has, so every page is full);
 * writes: ``POST /api/v1/asks`` then ``POST /api/v1/asks/{id}/cancel``, each a timed request,
   so no member ever has more than one ask open;
+* reads while writing: the same reads from K threads while ``WRITERS`` more threads keep
+  writing — the read row that shows whether writes hold reads up (SQLite's single writer);
 * baseline: ``GET /healthz`` from the same K threads, the same number of requests: the cost of
   the HTTP stack with no database work.
 
@@ -21,6 +23,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import requests
@@ -37,6 +40,7 @@ from exchange import migrate
 from exchange.db import Database
 
 FEED_ASKS = 20
+WRITERS = 2
 
 
 @dataclass
@@ -59,13 +63,16 @@ class ApiResult:
     reads: Phase = field(default_factory=lambda: Phase("reads"))
     writes: Phase = field(default_factory=lambda: Phase("writes"))
     baseline: Phase = field(default_factory=lambda: Phase("healthz"))
+    contended: Phase = field(default_factory=lambda: Phase("reads while writing"))
+    background: Phase = field(default_factory=lambda: Phase("background writes"))
     peak_mb: float = 0.0
 
     @property
     def anomalies(self) -> list[str]:
         return [f"api {p.name}: " + ", ".join(f"{n}x{status}" for status, n in
                                              sorted(p.failures.items()))
-                for p in (self.reads, self.writes, self.baseline) if p.failures]
+                for p in (self.reads, self.writes, self.baseline, self.contended,
+                          self.background) if p.failures]
 
 
 def run(database_url: str, redis_url: str, threads: int = 8, requests_: int = 400) -> ApiResult:
@@ -76,18 +83,21 @@ def run(database_url: str, redis_url: str, threads: int = 8, requests_: int = 40
     result = ApiResult(threads=threads, requests=requests_)
     try:
         skip_remembered_asks(db, redis_url)
-        tokens = seed_members(db, threads)
+        tokens = seed_members(db, threads + WRITERS, skill=tag)
         feed = seed_open_asks(db, FEED_ASKS, tag)
         live = LiveExchange(database_url, redis_url)
         with live:
-            sessions = [_session(t) for t in tokens]
+            everyone = [_session(t) for t in tokens]
+            sessions, writers = everyone[:threads], everyone[threads:]
             try:
                 shares = _split(requests_, threads)
                 _phase(result.baseline, sessions, shares, _healthz(live.url))
                 _phase(result.reads, sessions, shares, _read(live.url))
                 _phase(result.writes, sessions, shares, _write(live.url, tag))
+                with _writing(result.background, writers, live.url, tag):
+                    _phase(result.contended, sessions, shares, _read(live.url))
             finally:
-                for http in sessions:
+                for http in everyone:
                     http.close()
         result.peak_mb = live.peak_mb
     finally:
@@ -127,7 +137,7 @@ def _healthz(base: str):
 def _read(base: str):
     def work(phase: Phase, http: requests.Session, count: int) -> None:
         for _ in range(count):
-            _timed(phase, http.get, base + "/api/v1/asks", params={"status": "open"})
+            _timed(phase, http.get, base + "/api/v1/asks", params={"for_me": "true"})
     return work
 
 
@@ -147,6 +157,27 @@ def _write(base: str, tag: str):
             else:  # an odd share: cancel it untimed, so no ask is left open
                 http.post(f"{base}/api/v1/asks/{ask_id}/cancel", timeout=30)
     return work
+
+
+@contextmanager
+def _writing(phase: Phase, writers: list[requests.Session], base: str, tag: str):
+    """Writers posting and cancelling asks until the block ends."""
+    stop = threading.Event()
+
+    def keep_writing(http: requests.Session) -> None:
+        write = _write(base, tag)
+        while not stop.is_set():
+            write(phase, http, 2)
+
+    threads = [threading.Thread(target=keep_writing, args=(h,), daemon=True) for h in writers]
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
 
 
 def _phase(phase: Phase, sessions: list[requests.Session], shares: list[int], work) -> None:

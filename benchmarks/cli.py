@@ -90,7 +90,8 @@ def bench(scenarios: tuple[str, ...], helpers: int | None, asks: int | None, siz
                 rest 409 (baseline: one uncontended accept)
       matching  candidate pool query and first wave versus member count
                 (baseline: a primary-key lookup on the same database)
-      api       GET /asks reads and POST /asks + cancel writes from K threads
+      api       GET /asks?for_me=true reads (alone, and while 2 threads write) and
+                POST /asks + cancel writes from K threads
                 (baseline: GET /healthz)
 
     It runs against EXCHANGE_DATABASE_URL and EXCHANGE_REDIS_URL (unset: a throwaway
@@ -245,12 +246,17 @@ def _api(report: Report, url: str, redis_url: str, threads: int, requests_: int)
     base = Row("api baseline: GET /healthz", size, result.baseline.samples_ms,
                result.baseline.per_second)
     report.rows += [
-        Row("api: read GET /asks", size, result.reads.samples_ms, result.reads.per_second,
-            result.peak_mb, "c", base),
+        Row("api: read GET /asks?for_me=true", size, result.reads.samples_ms,
+            result.reads.per_second, result.peak_mb, "c", base),
+        Row("api: read GET /asks?for_me=true while writing", size,
+            result.contended.samples_ms, result.contended.per_second, result.peak_mb, "c",
+            base),
         Row("api: write POST /asks + cancel", size, result.writes.samples_ms,
             result.writes.per_second, result.peak_mb, "c", base),
         base]
-    note = f"api: {requests_} requests per phase from {result.threads} threads"
+    note = (f"api: {requests_} requests per phase from {result.threads} threads; while "
+            f"writing, {api.WRITERS} more threads posted and cancelled asks "
+            f"({len(result.background.samples_ms)} writes)")
     if result.anomalies:
         report.notes.append(note + "; ANOMALY, answers that were not 2xx:")
         report.notes += [f"  {line}" for line in result.anomalies]

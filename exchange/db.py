@@ -3,7 +3,8 @@
 One engine and one ``sessionmaker`` per process (``Database``), built from a URL so the web
 app, workers and CLI share it without an app context. SQLite runs in WAL mode with a busy
 timeout and foreign keys on, so concurrent writers queue instead of failing; timestamps are
-stored in UTC and always come back timezone-aware on both databases.
+stored in UTC and always come back timezone-aware on both databases. On SQLite only a unit of
+work that may write takes the write lock when it begins; reads never wait for a writer.
 """
 
 from __future__ import annotations
@@ -59,9 +60,15 @@ def _sqlite_pragmas(dbapi_conn, _record):
 
 
 def _sqlite_begin(conn):
-    # Take the write lock at BEGIN so read-then-write transactions queue on busy_timeout
-    # instead of failing with "database is locked" when two upgrade at once.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A unit of work that may write takes the write lock at BEGIN (IMMEDIATE), so read-then-
+    # write transactions queue on busy_timeout instead of failing with "database is locked"
+    # when two upgrade at once. One that only reads (``Database.session(write=False)``) begins
+    # DEFERRED: in WAL mode it reads its snapshot while a writer works, and holds nobody up.
+    mode = conn.get_execution_options().get(BEGIN_OPTION, "IMMEDIATE")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+BEGIN_OPTION = "exchange_sqlite_begin"
 
 
 def make_engine(url: str) -> Engine:
@@ -83,19 +90,23 @@ def make_engine(url: str) -> Engine:
 
 
 class Database:
-    """An engine and its session factory, built once per process."""
+    """An engine and its session factories, built once per process: one for units of work that
+    may write, one for those that only read (on SQLite they take no write lock; elsewhere the
+    two are the same)."""
 
     def __init__(self, url: str):
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        readers = self.engine.execution_options(**{BEGIN_OPTION: "DEFERRED"})
+        self.read_sessions = sessionmaker(readers, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def session(self) -> Session:
-        return self.sessions()
+    def session(self, *, write: bool = True) -> Session:
+        return self.sessions() if write else self.read_sessions()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -19,8 +19,10 @@ from exchange.outbox import service as outbox
 
 
 class UnitOfWork:
-    def __init__(self, db: Database, dispatcher: Dispatcher | None = None, settings=None):
+    def __init__(self, db: Database, dispatcher: Dispatcher | None = None, settings=None, *,
+                 write: bool = True):
         self.db = db
+        self.write = write
         self.dispatcher = dispatcher or Dispatcher()
         self.settings = settings
         self.session = None
@@ -28,7 +30,7 @@ class UnitOfWork:
         self._outbox: dict[int, object] = {}
 
     def __enter__(self) -> UnitOfWork:
-        self.session = self.db.session()
+        self.session = self.db.session(write=self.write)
         self.events = []
         self._outbox = {}
         return self

@@ -32,7 +32,7 @@ from exchange.members import passwords
 from exchange.members import service as members
 from exchange.notifications import service as notes
 from exchange.policy import can
-from web.state import uow
+from web.state import state, uow
 
 # A browser runs a module only if it is served as JavaScript. Flask sends what the host's MIME
 # table says, and some tables (the Windows registry, notably) can map .js to text/plain.
@@ -49,10 +49,10 @@ def _signed_in():
 
 
 def _seen(member) -> None:
-    """The member is on the site: no digest for a period they were here in."""
-    unit = uow()
-    members.note_seen(unit.session, member.id)
-    unit.commit()
+    """The member is on the site: no digest for a period they were here in. (A page is a read:
+    the mark is a short write of its own.)"""
+    with state().db.session() as session, session.begin():
+        members.note_seen(session, member.id)
 
 
 @pages.get("/")

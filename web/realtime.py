@@ -106,7 +106,7 @@ class Sockets:
 
 def _caller(db, auth):
     """(member, token id) from the auth token or the session cookie, or (None, None)."""
-    with db.session() as s:
+    with db.session(write=False) as s:
         token = auth.get("token") if isinstance(auth, dict) else None
         if isinstance(token, str) and token:
             found = members.member_for_token(s, token)
@@ -128,7 +128,7 @@ def _replay(sio: SocketIO, db, sid: str, member_id: int, since: int) -> None:
     while not sio.server.manager.is_connected(sid, "/") and time.monotonic() < deadline:
         time.sleep(0.005)  # the CONNECT packet goes out only after the handler returns
     try:
-        with db.session() as s:
+        with db.session(write=False) as s:
             rows = notes.list_after(s, member_id=member_id, after=since, limit=MAX_REPLAY)
             payloads = [notes.as_payload(r) for r in rows]
     except Exception:  # noqa: BLE001 - the gate must open even if the replay cannot be read

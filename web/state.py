@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, g
+from flask import current_app, g, request
 
 from exchange.config import Settings
 from exchange.db import Database
@@ -27,10 +27,17 @@ def state() -> AppState:
     return current_app.extensions["exchange"]
 
 
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def uow() -> UnitOfWork:
+    """The request's unit of work: a reading one for GET/HEAD/OPTIONS (no write lock on
+    SQLite), a writing one otherwise. A GET that must record something (a page marking the
+    member as seen) does it in a short unit of work of its own."""
     if "uow" not in g:
         st = state()
-        g.uow = UnitOfWork(st.db, st.dispatcher, st.settings).__enter__()
+        g.uow = UnitOfWork(st.db, st.dispatcher, st.settings,
+                           write=request.method not in READS).__enter__()
     return g.uow
 
 

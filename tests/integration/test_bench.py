@@ -113,7 +113,8 @@ def test_every_scenario_prints_its_rows_and_a_baseline(bench):
         "matching: pool query", "matching: first wave", "matching baseline: pk lookup",
         "latency: post -> ask.offered", "latency baseline: redis publish",
         "race: accept, all at once", "race baseline: one accept",
-        "api: read GET /asks", "api: write POST /asks + cancel", "api baseline: GET /healthz",
+        "api: read GET /asks?for_me=true", "api: read GET /asks?for_me=true while writing",
+        "api: write POST /asks + cancel", "api baseline: GET /healthz",
     }, result.stdout
     for name, row in rows.items():
         assert float(row["p50"]) <= float(row["p99"]), row
@@ -124,7 +125,7 @@ def test_every_scenario_prints_its_rows_and_a_baseline(bench):
             assert float(row["ratio"]) > 0 and row["peak"] != "-"
     assert rows["latency: post -> ask.offered"]["size"] == "3 helpers"
     assert rows["matching: first wave"]["size"] == "50 members"
-    assert rows["api: read GET /asks"]["size"] == "4 threads"
+    assert rows["api: read GET /asks?for_me=true"]["size"] == "4 threads"
     assert "race: 2 races, each exactly one 200 and 2x409 ask_taken" in result.stdout
     assert "ANOMALY" not in result.stdout and "FAILED" not in result.stdout
 
