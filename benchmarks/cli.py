@@ -213,7 +213,11 @@ def _latency(report: Report, url: str, redis_url: str, helpers: int, asks: int) 
     lat, floor = result["latency_ms"], result["baseline_ms"]
     base = Row("latency baseline: redis publish", "1 subscriber", floor, _sequential(floor))
     report.rows += [Row("latency: post -> ask.offered", f"{helpers} helpers", lat,
-                        _sequential(lat), result["peak_mb"], "c", base), base]
+                        _sequential(lat), result["peak_mb"], "c", base)]
+    report.rows += [Row(f"latency hop: {name}", f"{helpers} helpers", samples,
+                        _sequential(samples), None, "", base)
+                    for name, samples in result["hops_ms"].items() if samples]
+    report.rows.append(base)
     note = (f"latency: {asks} asks posted one at a time to {helpers} connected helpers; "
             f"{result['asks']} offered")
     if result["missed"]:

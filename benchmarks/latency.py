@@ -7,6 +7,11 @@ records the time from sending the POST to the first ``ask.offered`` arriving at 
 baseline measured in the same run is a bare Redis PUBLISH → subscriber round trip, the floor
 every push pays.
 
+The server and worker run with ``EXCHANGE_TRACE_HOPS=1``: each ask's hops (request received,
+committed, enqueued, job started, offers committed, published) are timestamped in Redis
+(``exchange.adapters.hops``), and with the client's own send and delivery times they say where
+the time goes (``HOPS``). The marks cost a Redis round trip each, included in the totals.
+
     python -m benchmarks.latency postgresql+psycopg://postgres@127.0.0.1/bench \\
         redis://127.0.0.1:6379/5 --helpers 200 --asks 50
 """
@@ -25,9 +30,18 @@ import socketio
 from benchmarks.live import LiveExchange, run_tag, seed_members, skip_remembered_asks
 from benchmarks.table import percentile
 from exchange import migrate
+from exchange.adapters import hops
 from exchange.db import Database
 
 OFFER_TIMEOUT = 10.0  # an ask whose first offer takes longer is counted as missed
+# (name, from, to): consecutive stretches of post → offer; "sent" and "delivered" are the
+# client's, the rest the server's and worker's marks.
+HOPS = (("request in", "sent", "received"), ("to commit", "received", "committed"),
+        ("commit to enqueued", "committed", "enqueued"), ("queue to job", "enqueued",
+                                                          "job_started"),
+        ("wave to commit", "job_started", "offers_committed"),
+        ("publish", "offers_committed", "published"), ("to the client", "published",
+                                                       "delivered"))
 
 
 def baseline(redis_url: str, rounds: int = 200) -> list[float]:
@@ -68,7 +82,7 @@ class Swarm:
         return client
 
     def _offered(self, payload):
-        now = time.perf_counter()
+        now = time.time()
         with self.lock:
             self.first.setdefault(payload["data"]["ask"]["id"], now)
 
@@ -88,27 +102,39 @@ def run(database_url: str, redis_url: str, helpers: int = 200, asks: int = 50) -
         asker, *tokens = seed_members(db, helpers + 1, skill=tag)
     finally:
         db.dispose()
-    live = LiveExchange(database_url, redis_url)
+    live = LiveExchange(database_url, redis_url, env={"EXCHANGE_TRACE_HOPS": "1"})
     with live:
         swarm = Swarm(live.url, tokens)
         try:
             floor = baseline(redis_url)
             started = time.perf_counter()
-            samples = _post_asks(live.url, asker, swarm, asks, tag)
+            samples, traces = _post_asks(live.url, asker, swarm, asks, tag, redis_url)
             seconds = time.perf_counter() - started
         finally:
             swarm.close()
     return {"helpers": helpers, "asks": len(samples), "missed": asks - len(samples),
             "latency_ms": samples, "baseline_ms": floor, "seconds": seconds,
-            "peak_mb": live.peak_mb}
+            "peak_mb": live.peak_mb, "hops_ms": hop_samples(traces)}
 
 
-def _post_asks(base: str, asker: str, swarm: Swarm, asks: int, tag: str) -> list[float]:
+def hop_samples(traces: list[dict[str, float]]) -> dict[str, list[float]]:
+    """Each hop's durations (ms) over the asks whose trace has both ends."""
+    found: dict[str, list[float]] = {name: [] for name, _, _ in HOPS}
+    for trace in traces:
+        for name, start, end in HOPS:
+            if start in trace and end in trace:
+                found[name].append((trace[end] - trace[start]) * 1000)
+    return found
+
+
+def _post_asks(base: str, asker: str, swarm: Swarm, asks: int, tag: str,
+               redis_url: str) -> tuple[list[float], list[dict[str, float]]]:
     headers = {"Authorization": f"Bearer {asker}"}
-    samples = []
+    samples, traces = [], []
+    marks = redis.Redis.from_url(redis_url)
     with requests.Session() as http:
         for i in range(asks):
-            start = time.perf_counter()
+            start = time.time()
             r = http.post(base + "/api/v1/asks", headers=headers, json={
                 "title": f"Bench ask number {i} about {tag}", "minutes": 15, "tags": [tag]})
             r.raise_for_status()
@@ -118,8 +144,11 @@ def _post_asks(base: str, asker: str, swarm: Swarm, asks: int, tag: str) -> list
                 time.sleep(0.001)
             if ask_id in swarm.first:
                 samples.append((swarm.first[ask_id] - start) * 1000)
+                traces.append({**hops.read(marks, ask_id), "sent": start,
+                               "delivered": swarm.first[ask_id]})
             http.post(base + f"/api/v1/asks/{ask_id}/cancel", headers=headers)
-    return samples
+    marks.close()
+    return samples, traces
 
 
 def report(result: dict) -> str:

@@ -54,6 +54,7 @@ class Settings:
     base_url: str = ""
     mail_delay_seconds: int = 120
     vapid_private_key: str | None = None
+    trace_hops: bool = False  # EXCHANGE_TRACE_HOPS=1: time each hop of post → offer (bench)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -116,6 +117,7 @@ class Settings:
             base_url=base_url,
             mail_delay_seconds=_int(env, "EXCHANGE_MAIL_DELAY_SECONDS", 120, low=0),
             vapid_private_key=env.get("EXCHANGE_VAPID_PRIVATE_KEY") or None,
+            trace_hops=env.get("EXCHANGE_TRACE_HOPS", "").lower() in ("1", "on", "true"),
         )
 
 

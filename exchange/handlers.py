@@ -2,9 +2,10 @@
 
 ``EVENT_HANDLERS`` maps an event type to named module functions. Each takes the event and, by
 keyword, only the adapters it uses — ``jobs`` (the ``JobQueue`` port), ``push`` (the push
-publisher: ``push(member_id, kind, payload)`` and ``drop(member_id=|token_id=)``) and
-``settings`` — which ``exchange.adapters.bootstrap`` injects once per process. So a log line
-names ``enqueue_matching``, and a test can call a handler with a fake.
+publisher: ``push(member_id, kind, payload)`` and ``drop(member_id=|token_id=)``), ``hops``
+(the ``HopTrace`` port: where post → offer spends its time) and ``settings`` — which
+``exchange.adapters.bootstrap`` injects once per process. So a log line names
+``enqueue_matching``, and a test can call a handler with a fake.
 
 Every durable event (``Event.durable``) has at least one handler here: the outbox keeps a
 durable event pending until a process with its handlers has run them all.
@@ -24,7 +25,7 @@ from datetime import datetime, timedelta
 from exchange import events
 from exchange.asks.models import AUTO_CONFIRM_AFTER
 from exchange.clock import utcnow
-from exchange.ports import JobQueue
+from exchange.ports import HopTrace, JobQueue
 
 MATCH = "workers.matching.match_ask"
 EXPIRE = "workers.asks.expire_ask"
@@ -48,8 +49,10 @@ def _first_wave(jobs: JobQueue, ask_id: int, round_: int) -> None:
     jobs.enqueue(MATCH, ask_id, round_, 1, job_id=match_id(ask_id, round_, 1), queue="matching")
 
 
-def enqueue_matching(event: events.AskPosted, *, jobs: JobQueue) -> None:
+def enqueue_matching(event: events.AskPosted, *, jobs: JobQueue, hops: HopTrace) -> None:
+    hops.mark(event.ask_id, "committed")  # dispatch starts the moment the commit returns
     _first_wave(jobs, event.ask_id, 0)
+    hops.mark(event.ask_id, "enqueued")
 
 
 def enqueue_rematching(event: events.AskReopened, *, jobs: JobQueue) -> None:
@@ -93,9 +96,16 @@ def plan_reminders(event: events.AskStateChanged, *, jobs: JobQueue) -> None:
                      queue="reminders")
 
 
-def push_notification(event: events.NotificationStored, *, push) -> None:
-    if event.payload is not None:
-        push.push(event.member_id, event.kind, event.payload)
+def push_notification(event: events.NotificationStored, *, push, hops: HopTrace) -> None:
+    if event.payload is None:
+        return
+    ask_id = event.payload["data"].get("ask", {}).get("id") if event.kind == "ask.offered" \
+        else None
+    if ask_id:
+        hops.mark(ask_id, "offers_committed")  # the wave's commit has just returned
+    push.push(event.member_id, event.kind, event.payload)
+    if ask_id:
+        hops.mark(ask_id, "published")
 
 
 def schedule_off_page(event: events.OffPageDue, *, jobs: JobQueue, settings) -> None:

@@ -23,6 +23,20 @@ class Presence(Protocol):
     def online(self, member_ids: Iterable[int]) -> set[int]: ...
 
 
+class HopTrace(Protocol):
+    """Where an ask's way from post to first offer spends its time: ``mark(ask_id, hop)``
+    notes when a hop was reached (the first time only; ``at`` in epoch seconds, default now).
+    Hops, in order: ``received``, ``committed``, ``enqueued``, ``job_started``,
+    ``offers_committed``, ``published``. Off unless ``EXCHANGE_TRACE_HOPS`` is set."""
+
+    def mark(self, ask_id: int, hop: str, at: float | None = None) -> None: ...
+
+
+class NoHops:
+    def mark(self, ask_id: int, hop: str, at: float | None = None) -> None:
+        return None
+
+
 class NoPresence:
     """Nobody is known to be online (before the live-notifications layer fills this in)."""
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from exchange.adapters.bootstrap import dispatcher_for
+from exchange.adapters.bootstrap import dispatcher_for, hop_trace
 from exchange.config import Settings
 from exchange.db import Database
 from exchange.dispatch import Dispatcher
@@ -15,6 +16,10 @@ from web import auth
 from web.json_guard import check_json_body
 from web.limits import init_limits
 from web.state import AppState, close_uow
+
+
+def _note_arrival() -> None:
+    g.received_at = time.time()  # for the hop trace of a posted ask (``exchange.ports``)
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None,
@@ -36,8 +41,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     )
     app.extensions["exchange"] = AppState(
         settings=settings, db=db or Database(settings.database_url),
-        dispatcher=dispatcher or dispatcher_for(settings))
+        dispatcher=dispatcher or dispatcher_for(settings), hops=hop_trace(settings))
     auth.csrf.init_app(app)
+    app.before_request(_note_arrival)
     app.before_request(auth.load_caller)
     app.before_request(check_json_body)
     init_limits(app, settings)  # after load_caller: member limits are keyed by g.member

@@ -6,13 +6,14 @@ one service, commits, and the response is dumped while the session is still open
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app, g, request
 
 from exchange.config import Settings
 from exchange.db import Database
 from exchange.dispatch import Dispatcher
+from exchange.ports import HopTrace, NoHops
 from exchange.uow import UnitOfWork
 
 
@@ -21,6 +22,7 @@ class AppState:
     settings: Settings
     db: Database
     dispatcher: Dispatcher
+    hops: HopTrace = field(default_factory=NoHops)
 
 
 def state() -> AppState:

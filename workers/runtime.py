@@ -8,16 +8,18 @@ first job builds it from the environment.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from exchange.adapters.bootstrap import dispatcher_for
+from exchange.adapters.hops import hop_trace_for
 from exchange.adapters.mail import mailer_for
+from exchange.adapters.presence import RedisPresence
 from exchange.adapters.rq_jobs import RQJobQueue, connect
 from exchange.adapters.webpush import pusher_for
 from exchange.config import Settings
 from exchange.db import Database
 from exchange.dispatch import Dispatcher
-from exchange.ports import Mailer, NoPresence, Presence, PushSender
+from exchange.ports import HopTrace, Mailer, NoHops, Presence, PushSender
 from exchange.uow import UnitOfWork
 
 
@@ -30,6 +32,7 @@ class Runtime:
     presence: Presence
     mailer: Mailer | None = None
     pusher: PushSender | None = None
+    hops: HopTrace = field(default_factory=NoHops)
 
     @contextmanager
     def unit_of_work(self):
@@ -50,15 +53,12 @@ def configure(settings: Settings, *, db: Database | None = None, redis=None,
                        dispatcher=dispatcher_for(settings, connection),
                        presence=presence or _presence(settings, connection),
                        mailer=mailer or mailer_for(settings),
-                       pusher=pusher or pusher_for(settings))
+                       pusher=pusher or pusher_for(settings),
+                       hops=hop_trace_for(settings, connection))
     return _current
 
 
 def _presence(settings: Settings, connection) -> Presence:
-    try:
-        from exchange.adapters.presence import RedisPresence
-    except ImportError:  # the live-notifications layer brings it
-        return NoPresence()
     return RedisPresence(connection)
 
 

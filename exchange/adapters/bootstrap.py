@@ -14,11 +14,13 @@ from __future__ import annotations
 import functools
 import inspect
 
+from exchange.adapters.hops import hop_trace_for
 from exchange.adapters.push import RedisPushPublisher
 from exchange.adapters.rq_jobs import RQJobQueue, connect
 from exchange.config import Settings
 from exchange.dispatch import Dispatcher, Handler
 from exchange.handlers import EVENT_HANDLERS
+from exchange.ports import HopTrace, NoHops
 
 
 def dispatcher_for(settings: Settings, connection=None) -> Dispatcher:
@@ -30,6 +32,7 @@ def dispatcher_for(settings: Settings, connection=None) -> Dispatcher:
         "jobs": RQJobQueue(connection),
         "push": RedisPushPublisher(url, connection, prefix=settings.push_channel),
         "settings": settings,
+        "hops": hop_trace_for(settings, connection),
     }
     return Dispatcher(bind(EVENT_HANDLERS, dependencies))
 
@@ -49,3 +52,10 @@ def inject(handler, dependencies: dict) -> Handler:
 def _url_of(connection) -> str:
     kw = connection.connection_pool.connection_kwargs
     return f"redis://{kw.get('host', '127.0.0.1')}:{kw.get('port', 6379)}/{kw.get('db', 0)}"
+
+
+def hop_trace(settings: Settings) -> HopTrace:
+    """The process's hop recorder: Redis when ``EXCHANGE_TRACE_HOPS`` is on, else nothing."""
+    if not (settings.trace_hops and settings.redis_url):
+        return NoHops()
+    return hop_trace_for(settings, connect(settings.redis_url))

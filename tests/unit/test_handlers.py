@@ -12,6 +12,7 @@ from exchange import events, handlers
 from exchange.adapters.bootstrap import bind
 from exchange.config import Settings
 from exchange.dispatch import Dispatcher, handler_name
+from exchange.ports import NoHops
 
 
 class FakeJobs:
@@ -41,7 +42,7 @@ class FakePush:
 
 def _bound():
     jobs, push = FakeJobs(), FakePush()
-    deps = {"jobs": jobs, "push": push, "settings": Settings(max_waves=2)}
+    deps = {"jobs": jobs, "push": push, "settings": Settings(max_waves=2), "hops": NoHops()}
     return Dispatcher(bind(handlers.EVENT_HANDLERS, deps)), jobs, push
 
 
@@ -65,7 +66,7 @@ def test_handlers_ask_only_for_the_adapters_bootstrap_provides():
         for func in funcs:
             params = inspect.signature(func).parameters
             wanted = {n for n, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
-            assert wanted <= {"jobs", "push", "settings"}, func.__name__
+            assert wanted <= {"jobs", "push", "settings", "hops"}, func.__name__
 
 
 def test_a_posted_ask_enqueues_its_first_wave_and_schedules_its_expiry():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -22,7 +23,7 @@ from exchange.asks.schemas import (
 from exchange.asks.thanks import send_thanks
 from exchange.conversation import service as conversation
 from web.auth import current_member
-from web.state import uow
+from web.state import state, uow
 
 PREFIX = "/asks"
 blp = Blueprint("asks", __name__, description="Asks for help and their life")
@@ -43,6 +44,7 @@ class Asks(MethodView):
         unit = uow()
         ask = asks.post_ask(unit, actor=current_member(), data=data)
         unit.commit()
+        state().hops.mark(ask.id, "received", at=g.received_at)
         return ask
 
 
