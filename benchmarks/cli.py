@@ -9,6 +9,7 @@ standard output.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -16,6 +17,7 @@ import traceback
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 from sqlalchemy.engine import make_url
 
 from benchmarks.table import Report, Row, self_peak_mb, throughput
@@ -26,6 +28,10 @@ ORDER = ("matching", "latency", "race", "api")  # matching first: with --reset i
 NEEDS_REDIS = {"latency", "race", "api"}
 DEFAULTS = {"latency": {"helpers": 200, "asks": 50}, "race": {"helpers": 10, "asks": 20},
             "matching": {"asks": 50}}
+# --quick: every scenario small enough that the whole run stays well under two minutes on
+# two cores (.ci/run reports it; the figures are indicative, not the targets' measurements).
+QUICK = {"latency": {"helpers": 50, "asks": 20}, "race": {"helpers": 10, "asks": 5},
+         "matching": {"asks": 20, "sizes": "1000"}, "api": {"requests": 200, "threads": 8}}
 
 FOOTNOTES = (
     "p50/p99: nearest-rank percentiles of one operation's time; ratio: p50 over the p50 of the "
@@ -77,8 +83,14 @@ def _shown(url: str) -> str:
 @click.option("--scratch", is_flag=True,
               help="matching: run on a throwaway SQLite file instead of EXCHANGE_DATABASE_URL.")
 @click.option("--plans", is_flag=True, help="matching: also print the pool query's plans.")
+@click.option("--quick", is_flag=True,
+              help="Small sizes for every scenario (under two minutes; what .ci/run reports). "
+                   "Sizes given explicitly still win.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True),
+              default=None, help="Also write the results as JSON to this file.")
 def bench(scenarios: tuple[str, ...], helpers: int | None, asks: int | None, sizes: str,
-          requests_: int, threads: int, reset: bool, scratch: bool, plans: bool) -> None:
+          requests_: int, threads: int, reset: bool, scratch: bool, plans: bool, quick: bool,
+          json_path: str | None) -> None:
     """Run the benchmark suite and print one table: scenario, size, p50, p99, throughput,
     peak memory, and the ratio to a baseline measured in the same run.
 
@@ -113,6 +125,14 @@ def bench(scenarios: tuple[str, ...], helpers: int | None, asks: int | None, siz
         raise click.ClickException("exchange bench adds members and load to the database it "
                                    "measures; it refuses to run with EXCHANGE_ENV=production.")
     chosen = [name for name in ORDER if name in scenarios] if scenarios else list(ORDER)
+    defaults = DEFAULTS
+    if quick:
+        source = click.get_current_context().get_parameter_source
+        if source("sizes") is ParameterSource.DEFAULT:
+            sizes = QUICK["matching"]["sizes"]
+        if source("requests_") is ParameterSource.DEFAULT:
+            requests_ = QUICK["api"]["requests"]
+        defaults = {name: {**DEFAULTS[name], **QUICK[name]} for name in DEFAULTS}
     member_counts = _sizes(sizes) if "matching" in chosen else []
     if "matching" in chosen and reset and scratch:
         raise click.UsageError("--reset and --scratch both choose matching's database; "
@@ -138,14 +158,14 @@ def bench(scenarios: tuple[str, ...], helpers: int | None, asks: int | None, siz
             click.echo(f"running {name} ...", err=True)
             try:
                 if name == "matching":
-                    _matching(report, url, member_counts, asks or DEFAULTS["matching"]["asks"],
+                    _matching(report, url, member_counts, asks or defaults["matching"]["asks"],
                               scratch=scratch, plans=plans)
                 elif name == "latency":
-                    _latency(report, url, redis_url, helpers or DEFAULTS["latency"]["helpers"],
-                             asks or DEFAULTS["latency"]["asks"])
+                    _latency(report, url, redis_url, helpers or defaults["latency"]["helpers"],
+                             asks or defaults["latency"]["asks"])
                 elif name == "race":
-                    _race(report, url, redis_url, helpers or DEFAULTS["race"]["helpers"],
-                          asks or DEFAULTS["race"]["asks"])
+                    _race(report, url, redis_url, helpers or defaults["race"]["helpers"],
+                          asks or defaults["race"]["asks"])
                 else:
                     _api(report, url, redis_url, threads, requests_)
             except Exception as exc:  # noqa: BLE001 - one scenario failing leaves the others
@@ -158,6 +178,8 @@ def bench(scenarios: tuple[str, ...], helpers: int | None, asks: int | None, siz
             shutil.rmtree(embedded.data_dir.parent, ignore_errors=True)
     report.notes.extend(FOOTNOTES)
     click.echo(report.render())
+    if json_path:
+        Path(json_path).write_text(json.dumps(report.as_json(), indent=2))
     if failed:
         raise click.ClickException(f"{', '.join(failed)} did not finish (see above).")
 

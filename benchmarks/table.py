@@ -89,3 +89,13 @@ class Report:
             if n == 0:
                 lines.append("  ".join("-" * w for w in widths))
         return "\n".join([*lines, *self.notes])
+
+    def as_json(self) -> dict:
+        """The same results for machines: one object per row (ms, per second, MB)."""
+        return {"rows": [{"scenario": r.scenario, "size": r.size, "p50_ms": r.p50,
+                          "p99_ms": r.p99, "samples": len(r.samples_ms),
+                          "per_second": r.per_second, "peak_mb": r.peak_mb or None,
+                          "memory": r.memory or None, "ratio_p50": r.ratio,
+                          "baseline": r.baseline.scenario if r.baseline else None}
+                         for r in self.rows],
+                "notes": list(self.notes)}

@@ -8,6 +8,7 @@ empty. Redis is the test Redis, with a push channel of this run's own.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -156,3 +157,16 @@ def test_asks_skip_past_ids_redis_still_has_jobs_for(bench_url, redis_url):
         assert fresh > newest + 500
     finally:
         db.dispose()
+
+
+def test_quick_runs_small_sizes_and_writes_the_table_as_json(bench, tmp_path):
+    out = tmp_path / "bench.json"
+    result = bench("matching", "--quick", "--scratch", "--json", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = json.loads(out.read_text())
+    rows = {row["scenario"]: row for row in data["rows"]}
+    assert rows["matching: first wave"]["size"] == "1000 members"  # --quick's size
+    assert rows["matching: first wave"]["samples"] == 20
+    assert rows["matching: first wave"]["baseline"] == "matching baseline: pk lookup"
+    assert rows["matching: first wave"]["p50_ms"] <= rows["matching: first wave"]["p99_ms"]
+    assert any("matching:" in note for note in data["notes"])
