@@ -13,6 +13,7 @@ from exchange.events import MemberSuspended
 from exchange.handlers import EVENT_HANDLERS
 from exchange.members.models import Member
 from exchange.moderation import sanctions
+from exchange.ports import NoHops
 
 
 def suspend(api, mod, who, days=3):
@@ -77,7 +78,8 @@ def test_the_handler_drops_sockets_and_schedules_reinstatement(settings):
             self.calls.append(("at", func, args, job_id))
 
     fake = Recorder()
-    handlers = bind(EVENT_HANDLERS, {"jobs": fake, "push": fake, "settings": settings})
+    handlers = bind(EVENT_HANDLERS, {"jobs": fake, "push": fake, "settings": settings,
+                                     "hops": NoHops()})
     for handler in handlers[MemberSuspended]:
         handler(MemberSuspended(member_id=7, until="2030-01-01T00:00:00+00:00"))
     assert fake.calls == [("drop", {"member_id": 7}),
