@@ -8,6 +8,7 @@ except the actor's own.
 from __future__ import annotations
 
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import defaultload
 
 from exchange.asks.models import Ask, AskSkip, AskTag
 from exchange.members.models import Block, Member, MemberSkill
@@ -44,9 +45,16 @@ def _for_me(actor):
                 _not_blocked(actor.id), fits_tags, fits_area, not_skipped)
 
 
+# A page shows each ask's author and helper by name only: their skills and weekly slots (which
+# a Member otherwise loads eagerly) would be two more queries on every read of a list.
+_PEOPLE_BARE = tuple(defaultload(person).lazyload(rel)
+                     for person in (Ask.author, Ask.helper)
+                     for rel in (Member.skills, Member.slots))
+
+
 def page(session, *, actor, status=None, tag=None, mine=None, for_me=False, cursor=None,
          limit=20) -> tuple[list[Ask], int | None]:
-    query = select(Ask).where(_visible(actor))
+    query = select(Ask).where(_visible(actor)).options(*_PEOPLE_BARE)
     if mine == "asked":
         query = query.where(Ask.author_id == actor.id)
     elif mine == "helping":
