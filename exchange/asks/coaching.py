@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 SHORT_TEXT_CHARS = 40
@@ -238,8 +239,16 @@ def coach(
     tags=(),
 ) -> list[Hint]:
     """Hints for an ask's text, in a stable order; an empty list means it reads clearly."""
-    draft = _Draft(title or "", details or "", minutes, window_start, window_end, tuple(tags or ()))
-    return [Hint(code, MESSAGES[code]) for code in CODES if _CHECKS[code](draft)]
+    return list(_hints(title or "", details or "", minutes, window_start, window_end,
+                       tuple(tags or ())))
+
+
+@lru_cache(maxsize=4096)
+def _hints(title, details, minutes, window_start, window_end, tags) -> tuple[Hint, ...]:
+    # A pure function of the ask's words: every list of asks shows each ask's hints, and the
+    # same asks are read over and over, so the regular expressions run once per wording.
+    draft = _Draft(title, details, minutes, window_start, window_end, tags)
+    return tuple(Hint(code, MESSAGES[code]) for code in CODES if _CHECKS[code](draft))
 
 
 def hints_as_dicts(hints: Iterable[Hint]) -> list[dict[str, str]]:
