@@ -30,6 +30,7 @@ import requests
 
 from benchmarks.live import (
     LiveExchange,
+    analyze,
     close_asks,
     run_tag,
     seed_members,
@@ -85,6 +86,7 @@ def run(database_url: str, redis_url: str, threads: int = 8, requests_: int = 40
         skip_remembered_asks(db, redis_url)
         tokens = seed_members(db, threads + WRITERS, skill=tag)
         feed = seed_open_asks(db, FEED_ASKS, tag)
+        analyze(db)
         live = LiveExchange(database_url, redis_url)
         with live:
             everyone = [_session(t) for t in tokens]
