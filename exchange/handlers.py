@@ -123,9 +123,17 @@ def push_notifications(batch: list[events.NotificationStored], *, push,
 
 
 def schedule_off_page(event: events.OffPageDue, *, jobs: JobQueue, settings) -> None:
-    """Push at once (the job waits out the delay itself if the member has a page open); mail
-    once the delay has passed, when the job sends only what is still unread."""
-    if event.push:
+    """Push at once (the job waits out the delay itself if the member has a page open; when
+    the wave already saw the page open, the job is planned for after the delay straight
+    away); mail once the delay has passed, when the job sends only what is still unread."""
+    if event.push and event.online:
+        # What the push job itself does for a member with a page open (``Later``): come back
+        # once the delay has passed, and push only if still unread. Same job id as its own.
+        late = datetime.fromisoformat(event.created_at) + timedelta(
+            seconds=settings.mail_delay_seconds)
+        jobs.enqueue_at(late, PUSH_NOTE, event.notification_id, True, queue="push",
+                        job_id=f"push-n{event.notification_id}-at{int(late.timestamp())}")
+    elif event.push:
         jobs.enqueue(PUSH_NOTE, event.notification_id,
                      job_id=f"push-n{event.notification_id}", queue="push")
     if event.email:

@@ -97,7 +97,8 @@ def _offer_all(uow, ask, dumped: dict, chosen: list[ranking.Ranked], wave: int) 
     offered = offers.record_offers(uow.session, ask=ask, wave=wave, live=True, chosen=[
         (r.candidate.member_id, r.score, list(r.reasons)) for r in chosen])
     notify_many(uow, kind="ask.offered", items=[
-        (m, {"ask": dumped, "reasons": list(by_id[m].reasons), "wave": wave}) for m in offered])
+        (m, {"ask": dumped, "reasons": list(by_id[m].reasons), "wave": wave}) for m in offered],
+        online={m for m in offered if by_id[m].candidate.online})
     return offered
 
 

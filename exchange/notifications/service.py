@@ -42,13 +42,15 @@ def notify(uow, *, member_id: int, kind: str, data: dict) -> Notification:
     return row
 
 
-def notify_many(uow, *, kind: str, items: list[tuple[int, dict]]) -> list[int]:
+def notify_many(uow, *, kind: str, items: list[tuple[int, dict]],
+                online: frozenset[int] | set[int] = frozenset()) -> list[int]:
     """``notify`` for many members at once — ``(member_id, data)`` each, one per member — in
     a fixed number of statements whatever their number: the rows in one multi-row insert, the
     members' settings in one query, the durable events' outbox rows in one more. Every
     ``NotificationStored`` is emitted before any ``OffPageDue``, so the pushes leave together
     (the dispatcher publishes a run of them at once) before the jobs are planned. Returns the
-    notification ids, in the order of ``items``."""
+    notification ids, in the order of ``items``. ``online``: members the caller just saw with
+    a page open (``OffPageDue.online``)."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     if not items:
@@ -67,7 +69,7 @@ def notify_many(uow, *, kind: str, items: list[tuple[int, dict]]) -> list[int]:
                  "data": data} if channels[m].live else None) for m, data in items]
     due = [OffPageDue(notification_id=ids[m], member_id=m, kind=kind,
                       created_at=now.isoformat(), email=channels[m].email,
-                      push=channels[m].push)
+                      push=channels[m].push, online=m in online)
            for m, _ in items if channels[m].email or channels[m].push]
     uow.emit_many([*stored, *due])
     return [ids[m] for m, _ in items]

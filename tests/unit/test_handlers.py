@@ -236,3 +236,15 @@ def test_every_batch_handler_kind_also_has_single_handlers():
         assert handlers.EVENT_HANDLERS.get(kind)
         for func in funcs:
             assert func.__module__ == "exchange.handlers"
+
+
+def test_a_member_seen_online_gets_the_push_job_planned_after_the_delay():
+    """As the job's own ``Later`` would (same id, ``late``), without a job run to find out."""
+    dispatcher, jobs, _ = _bound()
+    stored = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+    dispatcher.run(events.OffPageDue(notification_id=9, member_id=3, kind="ask.offered",
+                                     created_at=stored.isoformat(), email=False, push=True,
+                                     online=True))
+    late = datetime(2030, 1, 1, 12, 2, tzinfo=UTC)
+    assert jobs.calls == [("at", late, handlers.PUSH_NOTE, (9, True),
+                           f"push-n9-at{int(late.timestamp())}", "push")]
