@@ -19,7 +19,7 @@ from pathlib import Path
 
 from benchmarks.fleet import fleet
 from benchmarks.live import close_asks, run_tag, seed_members, skip_remembered_asks
-from benchmarks.sustained import SETTLE, drain_after, post_open_loop
+from benchmarks.sustained import SETTLE, drain_after, post_open_loop, traces
 from benchmarks.swarm import Swarm
 from exchange import migrate
 from exchange.asks.service import MAX_OPEN_ASKS
@@ -66,7 +66,8 @@ def _one(database_url: str, redis_url: str, size: int, helpers: int, rate: float
             "asks": total, "rate": rate, "seconds": seconds, "posted": len(posted),
             "post_failures": failures,
             "offered": len(samples), "missed": len(posted) - len(samples),
-            "latency_ms": samples, "drain_s": drain, "peak_mb": live.peak_mb}
+            "latency_ms": samples, "drain_s": drain, "peak_mb": live.peak_mb,
+            "hops_ms": traces(redis_url, posted, first)}
 
 
 def add_rows(report, result: dict) -> None:
@@ -79,11 +80,15 @@ def add_rows(report, result: dict) -> None:
                    throughput(r["offered"], r["seconds"]), r["peak_mb"], "c", base)
     base = row("scaleout baseline: 1 web + 1 worker", single, None)
     report.rows += [row("scaleout: 2 web + 2 workers", double, base), base]
+    for label, r in (("2+2", double), ("1+1", single)):
+        report.rows += [Row(f"scaleout {label} hop: {name}", f"{r['helpers']} helpers", samples,
+                            0.0, None, "", base)
+                        for name, samples in r["hops_ms"].items() if samples]
     for r in (single, double):
         note = (f"scaleout {r['webs']}+{r['workers']}: {r['posted']} of {r['asks']} asks "
                 f"posted open loop to the web processes in turn, {r['offered']} offered, "
-                f"{r['connected']} helpers connected; queues empty {r['drain_s']:.2f} s after "
-                f"the last post was due")
+                f"{r['connected']} helpers connected; the matching queue empty "
+                f"{r['drain_s']:.2f} s after the last post was due")
         if r["missed"]:
             note += f"; ANOMALY: {r['missed']} asks got no ask.offered"
         report.notes.append(note + ".")
