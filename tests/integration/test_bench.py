@@ -141,14 +141,18 @@ def test_sustained_and_scaleout_print_their_rows(bench):
     result = bench("sustained", "scaleout", "--helpers", "4", "--rate", "4", "--seconds", "1")
     assert result.returncode == 0, result.stdout + result.stderr
     rows = table(result.stdout)
-    hops = [name for name, _, _ in HOPS]
-    assert set(rows) == {
+    hops = {f"{prefix} hop: {name}" for name, _, _ in HOPS
+            for prefix in ("sustained", "scaleout 1+1", "scaleout 2+2")}
+    assert {name for name in rows if " hop: " not in name} == {
         "sustained: post -> ask.offered, 4/s open loop",
         "sustained: matching queue empty after the last post",
-        "sustained baseline: redis publish", *(f"sustained hop: {name}" for name in hops),
+        "sustained baseline: redis publish",
         "scaleout: 2 web + 2 workers", "scaleout baseline: 1 web + 1 worker",
-        *(f"scaleout {c} hop: {name}" for c in ("1+1", "2+2") for name in hops),
     }, result.stdout
+    # A light client can have a push before the worker has noted "published" (a Redis round
+    # trip after it): the last stretch may be negative, which the table's pattern skips.
+    assert {name for name in rows if " hop: " in name} <= hops
+    assert "sustained hop: queue to job" in rows and "scaleout 2+2 hop: queue to job" in rows
     assert rows["sustained: post -> ask.offered, 4/s open loop"]["size"] == "4 helpers"
     assert "sustained: 4 of 4 asks posted over 1 s (0 failed), 4 offered; 4 helpers " \
         "connected (0 failed)" in result.stdout
