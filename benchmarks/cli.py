@@ -23,15 +23,22 @@ from sqlalchemy.engine import make_url
 from benchmarks.table import Report, Row, self_peak_mb, throughput
 from exchange.config import ConfigError, Settings
 
-SCENARIOS = ("latency", "race", "matching", "api")
-ORDER = ("matching", "latency", "race", "api")  # matching first: with --reset it empties the db
-NEEDS_REDIS = {"latency", "race", "api"}
+SCENARIOS = ("latency", "race", "matching", "api", "sustained", "scaleout")
+# matching first: with --reset it empties the db. sustained and scaleout (the slow ones) run
+# only when named.
+ORDER = ("matching", "latency", "race", "api", "sustained", "scaleout")
+BY_DEFAULT = ("matching", "latency", "race", "api")
+NEEDS_REDIS = {"latency", "race", "api", "sustained", "scaleout"}
 DEFAULTS = {"latency": {"helpers": 200, "asks": 50}, "race": {"helpers": 10, "asks": 20},
-            "matching": {"asks": 50}}
+            "matching": {"asks": 50},
+            "sustained": {"helpers": 1000, "rate": 50.0, "seconds": 30.0},
+            "scaleout": {"helpers": 200, "rate": 20.0, "seconds": 10.0}}
 # --quick: every scenario small enough that the whole run stays well under two minutes on
 # two cores (.ci/run reports it; the figures are indicative, not the targets' measurements).
 QUICK = {"latency": {"helpers": 50, "asks": 20}, "race": {"helpers": 10, "asks": 5},
-         "matching": {"asks": 20, "sizes": "1000"}, "api": {"requests": 200, "threads": 8}}
+         "matching": {"asks": 20, "sizes": "1000"}, "api": {"requests": 200, "threads": 8},
+         "sustained": {"helpers": 100, "rate": 20.0, "seconds": 5.0},
+         "scaleout": {"helpers": 50, "rate": 10.0, "seconds": 5.0}}
 
 FOOTNOTES = (
     "p50/p99: nearest-rank percentiles of one operation's time; ratio: p50 over the p50 of the "
@@ -77,6 +84,10 @@ def _shown(url: str) -> str:
               show_default=True, help="api: requests per phase (reads, writes, baseline).")
 @click.option("--threads", type=click.IntRange(1), default=8, show_default=True,
               help="api: client threads.")
+@click.option("--rate", type=click.FloatRange(min=0.1), default=None,
+              help="sustained, scaleout: asks posted per second, open loop (default 50, 20).")
+@click.option("--seconds", type=click.FloatRange(min=0.1), default=None,
+              help="sustained, scaleout: seconds of posting (default 30, 10).")
 @click.option("--reset/--no-reset", default=False,
               help="matching: run on EXCHANGE_DATABASE_URL, dropping EVERY table of it first "
                    "(a scratch database only).")
@@ -89,13 +100,14 @@ def _shown(url: str) -> str:
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True),
               default=None, help="Also write the results as JSON to this file.")
 def bench(scenarios: tuple[str, ...], helpers: int | None, asks: int | None, sizes: str,
-          requests_: int, threads: int, reset: bool, scratch: bool, plans: bool, quick: bool,
+          requests_: int, threads: int, rate: float | None, seconds: float | None,
+          reset: bool, scratch: bool, plans: bool, quick: bool,
           json_path: str | None) -> None:
     """Run the benchmark suite and print one table: scenario, size, p50, p99, throughput,
     peak memory, and the ratio to a baseline measured in the same run.
 
     \b
-    SCENARIO (several may be given; none runs all four):
+    SCENARIO (several may be given; none runs the first four):
       latency   POST /asks -> first ask.offered at N connected python-socketio
                 helpers (baseline: Redis PUBLISH -> subscriber)
       race      N helpers accept one open ask at once; exactly one 200, the
@@ -105,6 +117,11 @@ def bench(scenarios: tuple[str, ...], helpers: int | None, asks: int | None, siz
       api       GET /asks?for_me=true reads (alone, and while 2 threads write) and
                 POST /asks + cancel writes from K threads
                 (baseline: GET /healthz)
+      sustained R asks/s open loop for T s at N helpers connected from a light
+                client process: post -> first offer, and how long the queues take
+                to empty after the last post (baseline: Redis PUBLISH)
+      scaleout  the same, 2 web processes + 2 workers on one Redis against
+                1 + 1 in the same run (baseline: 1 + 1)
 
     It runs against EXCHANGE_DATABASE_URL and EXCHANGE_REDIS_URL (unset: a throwaway
     embedded Redis-compatible server). latency, race and api start their own `exchange serve`
@@ -124,7 +141,7 @@ def bench(scenarios: tuple[str, ...], helpers: int | None, asks: int | None, siz
     if settings.is_production:
         raise click.ClickException("exchange bench adds members and load to the database it "
                                    "measures; it refuses to run with EXCHANGE_ENV=production.")
-    chosen = [name for name in ORDER if name in scenarios] if scenarios else list(ORDER)
+    chosen = [name for name in ORDER if name in scenarios] if scenarios else list(BY_DEFAULT)
     defaults = DEFAULTS
     if quick:
         source = click.get_current_context().get_parameter_source
@@ -166,6 +183,11 @@ def bench(scenarios: tuple[str, ...], helpers: int | None, asks: int | None, siz
                 elif name == "race":
                     _race(report, url, redis_url, helpers or defaults["race"]["helpers"],
                           asks or defaults["race"]["asks"])
+                elif name in ("sustained", "scaleout"):
+                    _open_loop(report, name, url, redis_url, {
+                        "helpers": helpers or defaults[name]["helpers"],
+                        "rate": rate or defaults[name]["rate"],
+                        "seconds": seconds or defaults[name]["seconds"]})
                 else:
                     _api(report, url, redis_url, threads, requests_)
             except Exception as exc:  # noqa: BLE001 - one scenario failing leaves the others
@@ -288,6 +310,17 @@ def _api(report: Report, url: str, redis_url: str, threads: int, requests_: int)
         report.notes += [f"  {line}" for line in result.anomalies]
     else:
         report.notes.append(note + "; every answer 2xx.")
+
+
+def _open_loop(report: Report, name: str, url: str, redis_url: str, sizes: dict) -> None:
+    """sustained and scaleout: each module runs itself and adds its own rows."""
+    if name == "sustained":
+        from benchmarks import latency, sustained
+        sustained.add_rows(report, sustained.run(url, redis_url, **sizes),
+                           latency.baseline(redis_url))
+    else:
+        from benchmarks import scaleout
+        scaleout.add_rows(report, scaleout.run(url, redis_url, **sizes))
 
 
 def _sequential(samples_ms: list[float]) -> float:

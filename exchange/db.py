@@ -114,3 +114,13 @@ class Database:
 
 def utc(dt: datetime | None) -> datetime | None:
     return None if dt is None else dt.astimezone(UTC)
+
+
+def dialect_insert(session):
+    """The dialect's own ``insert`` (PostgreSQL's or SQLite's), which has ``on_conflict_do_*``:
+    both databases take ``INSERT … ON CONFLICT … RETURNING`` in one statement."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert

@@ -31,10 +31,20 @@ def handler_name(handler: Handler) -> str:
     return getattr(handler, "__qualname__", repr(handler))
 
 
+BatchHandler = Callable[[list[events.Event]], None]
+
+
 class Dispatcher:
-    def __init__(self, handlers: Mapping[type[events.Event], Sequence[Handler]] | None = None):
+    """``handlers``: per event. ``batch``: for a kind whose consecutive events are cheaper
+    handled together (a wave's pushes, published in one round trip), handlers that take the
+    run as a list; a lone event of that kind still goes through ``handlers``."""
+
+    def __init__(self, handlers: Mapping[type[events.Event], Sequence[Handler]] | None = None,
+                 batch: Mapping[type[events.Event], Sequence[BatchHandler]] | None = None):
         self.handlers: dict[type[events.Event], list[Handler]] = {
             kind: list(funcs) for kind, funcs in (handlers or {}).items()}
+        self.batch: dict[type[events.Event], list[BatchHandler]] = {
+            kind: list(funcs) for kind, funcs in (batch or {}).items()}
 
     def subscribe(self, kind: type[events.Event], handler: Handler) -> None:
         self.handlers.setdefault(kind, []).append(handler)
@@ -57,6 +67,31 @@ class Dispatcher:
                 return False
         return bool(handlers)
 
+    def run_many(self, run: list[events.Event]) -> bool:
+        """A run of consecutive events of one kind through its batch handlers; as ``run``."""
+        handlers = self.batch.get(type(run[0]), [])
+        for handler in handlers:
+            try:
+                handler(run)
+            except Exception:  # noqa: BLE001 - a side effect must never undo a commit
+                log.exception("%s failed for %d %s events", handler_name(handler), len(run),
+                              type(run[0]).__name__)
+                return False
+        return bool(handlers)
+
     def dispatch(self, batch: Iterable[events.Event]) -> list[events.Event]:
-        """Dispatch a committed batch in order; returns the events that were fully handled."""
-        return [event for event in batch if self.run(event)]
+        """Dispatch a committed batch in order; returns the events that were fully handled.
+        Consecutive events of a kind with batch handlers go to them together."""
+        pending, done, i = list(batch), [], 0
+        while i < len(pending):
+            kind, j = type(pending[i]), i + 1
+            if kind in self.batch:
+                while j < len(pending) and type(pending[j]) is kind:
+                    j += 1
+            if j - i > 1:
+                if self.run_many(pending[i:j]):
+                    done += pending[i:j]
+            elif self.run(pending[i]):
+                done.append(pending[i])
+            i = j
+        return done

@@ -48,6 +48,10 @@ class OffPageDue(Event):
     created_at: str
     email: bool = False
     push: bool = False
+    # The member had a page open when it was stored (the wave's presence check): the push
+    # job would only put itself off until the live delay has passed, so it is planned for
+    # then at once (as the job's own ``late`` run), and the worker is not woken for nothing.
+    online: bool = False
 
 
 @dataclass(frozen=True)

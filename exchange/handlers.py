@@ -108,10 +108,32 @@ def push_notification(event: events.NotificationStored, *, push, hops: HopTrace)
         hops.mark(ask_id, "published")
 
 
+def push_notifications(batch: list[events.NotificationStored], *, push,
+                       hops: HopTrace) -> None:
+    """``push_notification`` for a run of them (a wave's offers): one publish round trip."""
+    asks = list(dict.fromkeys(
+        e.payload["data"].get("ask", {}).get("id") for e in batch
+        if e.payload is not None and e.kind == "ask.offered"))
+    asks = [a for a in asks if a]
+    for ask_id in asks:
+        hops.mark(ask_id, "offers_committed")
+    push.push_many([(e.member_id, e.kind, e.payload) for e in batch if e.payload is not None])
+    for ask_id in asks:
+        hops.mark(ask_id, "published")
+
+
 def schedule_off_page(event: events.OffPageDue, *, jobs: JobQueue, settings) -> None:
-    """Push at once (the job waits out the delay itself if the member has a page open); mail
-    once the delay has passed, when the job sends only what is still unread."""
-    if event.push:
+    """Push at once (the job waits out the delay itself if the member has a page open; when
+    the wave already saw the page open, the job is planned for after the delay straight
+    away); mail once the delay has passed, when the job sends only what is still unread."""
+    if event.push and event.online:
+        # What the push job itself does for a member with a page open (``Later``): come back
+        # once the delay has passed, and push only if still unread. Same job id as its own.
+        late = datetime.fromisoformat(event.created_at) + timedelta(
+            seconds=settings.mail_delay_seconds)
+        jobs.enqueue_at(late, PUSH_NOTE, event.notification_id, True, queue="push",
+                        job_id=f"push-n{event.notification_id}-at{int(late.timestamp())}")
+    elif event.push:
         jobs.enqueue(PUSH_NOTE, event.notification_id,
                      job_id=f"push-n{event.notification_id}", queue="push")
     if event.email:
@@ -154,4 +176,10 @@ EVENT_HANDLERS = {
     events.TokenRevoked: [drop_token_sockets],
     events.MemberSuspended: [drop_member_sockets, schedule_reinstatement],
     events.AccountMailRequested: [enqueue_account_mail],
+}
+
+# Runs of consecutive events handled together (``Dispatcher.batch``); a lone one still goes
+# through ``EVENT_HANDLERS``, so both maps must say the same thing.
+BATCH_HANDLERS = {
+    events.NotificationStored: [push_notifications],
 }

@@ -48,6 +48,13 @@ class UnitOfWork:
         if event.durable:
             self._outbox[id(event)] = outbox.record(self.session, event)
 
+    def emit_many(self, batch: list[Event]) -> None:
+        """``emit`` each, in order, with the durable ones' outbox rows in one statement."""
+        self.events.extend(batch)
+        durable = [e for e in batch if e.durable]
+        for event, row in zip(durable, outbox.record_many(self.session, durable), strict=True):
+            self._outbox[id(event)] = row
+
     def flush(self) -> None:
         self.session.flush()
 

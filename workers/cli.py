@@ -13,6 +13,7 @@ period in the deployment (``workers.sweeps``).
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 
@@ -24,16 +25,30 @@ from rq.serializers import JSONSerializer
 from exchange.adapters.rq_jobs import JOB_TIMEOUT, QUEUES
 from exchange.config import Settings
 from workers import housekeeping, sweeps
+from workers.lane import MatchingLane
 from workers.runtime import configure
 from workers.scheduler import ExchangeScheduler
 
 log = logging.getLogger(__name__)
+# Every module a job names (``exchange.handlers``, the sweep, delivery): imported once at start,
+# so no job pays for an import (the first wave used to import the matching stack).
+JOB_MODULES = ("workers.matching", "workers.asks", "workers.reminders", "workers.delivery",
+               "workers.moderation", "workers.account_mail", "workers.housekeeping")
 HEARTBEAT_GRACE = 10
 MAINTENANCE_SECONDS = 15
 
 
 class ExchangeWorker(SimpleWorker):
     """Runs jobs in-process (fast: no fork per job) with a short abandoned-job window."""
+
+    lane: MatchingLane | None = None
+
+    def _install_signal_handlers(self):
+        """The last step before the work loop, after the scheduler's fork: the matching lane's
+        thread starts here, so the fork never copies a running thread."""
+        super()._install_signal_handlers()
+        if self.lane is not None and not self.lane.thread.is_alive():
+            self.lane.start()
 
     def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:
         return int(job.timeout or JOB_TIMEOUT) + HEARTBEAT_GRACE
@@ -60,6 +75,11 @@ class ExchangeWorker(SimpleWorker):
             self.scheduler.register_death()
 
 
+def preload() -> None:
+    for name in JOB_MODULES:
+        importlib.import_module(name)
+
+
 def make_worker(rt, queues=QUEUES) -> ExchangeWorker:
     return ExchangeWorker(list(queues), connection=rt.jobs.connection,
                           serializer=JSONSerializer, maintenance_interval=MAINTENANCE_SECONDS,
@@ -71,11 +91,16 @@ def make_worker(rt, queues=QUEUES) -> ExchangeWorker:
 @click.option("--queues", default=",".join(QUEUES), show_default=True,
               help="Comma-separated queues, highest priority first.")
 @click.option("--no-scheduler", is_flag=True, help="Leave scheduling to another worker.")
+@click.option("--matching-lane/--no-matching-lane", default=True, show_default=True,
+              envvar="EXCHANGE_MATCHING_LANE",
+              help="Also run matching jobs in a thread of their own (workers.lane), so a wave "
+                   "never waits behind push, mail or housekeeping jobs.")
 @click.option("--sweep-seconds", type=click.IntRange(min=1), default=sweeps.DEFAULT_SECONDS,
               show_default=True, envvar="EXCHANGE_SWEEP_SECONDS",
               help="The sweep's period (env EXCHANGE_SWEEP_SECONDS); one sweep per period "
                    "however many workers run. Give every worker the same value.")
-def worker(burst: bool, queues: str, no_scheduler: bool, sweep_seconds: int) -> None:
+def worker(burst: bool, queues: str, no_scheduler: bool, matching_lane: bool,
+           sweep_seconds: int) -> None:
     """Run the job worker (matching, reminders, expiry) with RQ's scheduler."""
     settings = Settings.from_env()
     if not settings.redis_url:
@@ -83,12 +108,19 @@ def worker(burst: bool, queues: str, no_scheduler: bool, sweep_seconds: int) -> 
                                    "when it runs the embedded Redis).")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     rt = configure(settings)
+    preload()
     names = [q.strip() for q in queues.split(",") if q.strip()]
     housekeeping.reconcile()
     stop = threading.Event()
     if not burst:
         sweeps.ticker(stop, rt.jobs, sweep_seconds)
+    main = make_worker(rt, names)
+    if matching_lane and not burst and "matching" in names:
+        main.lane = MatchingLane(settings.redis_url, maintenance_interval=MAINTENANCE_SECONDS,
+                                 job_monitoring_interval=5)
     try:
-        make_worker(rt, names).work(burst=burst, with_scheduler=not no_scheduler)
+        main.work(burst=burst, with_scheduler=not no_scheduler)
     finally:
         stop.set()
+        if main.lane is not None:
+            main.lane.stop()

@@ -19,7 +19,7 @@ from exchange.adapters.push import RedisPushPublisher
 from exchange.adapters.rq_jobs import RQJobQueue, connect
 from exchange.config import Settings
 from exchange.dispatch import Dispatcher, Handler
-from exchange.handlers import EVENT_HANDLERS
+from exchange.handlers import BATCH_HANDLERS, EVENT_HANDLERS
 from exchange.ports import HopTrace, NoHops
 
 
@@ -34,7 +34,8 @@ def dispatcher_for(settings: Settings, connection=None) -> Dispatcher:
         "settings": settings,
         "hops": hop_trace_for(settings, connection),
     }
-    return Dispatcher(bind(EVENT_HANDLERS, dependencies))
+    return Dispatcher(bind(EVENT_HANDLERS, dependencies),
+                      batch=bind(BATCH_HANDLERS, dependencies))
 
 
 def bind(handlers: dict, dependencies: dict) -> dict[type, list[Handler]]:

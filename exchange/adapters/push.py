@@ -35,6 +35,20 @@ class RedisPushPublisher:
     def push(self, member_id: int, kind: str, payload: dict) -> None:
         self.manager.emit(kind, payload, room=member_room(member_id), namespace="/")
 
+    def push_many(self, pushes: list[tuple[int, str, dict]]) -> None:
+        """Several pushes — ``(member_id, kind, payload)`` each — in one Redis round trip: the
+        same messages ``push`` sends (python-socketio's ``emit`` message), PUBLISHed in one
+        pipeline, so every web process relays them one by one, in order, through its gate."""
+        if not pushes:
+            return
+        with self._redis.pipeline(transaction=False) as pipe:
+            for member_id, kind, payload in pushes:
+                pipe.publish(self.manager.channel, self.manager.json.dumps({
+                    "method": "emit", "event": kind, "data": [payload], "binary": False,
+                    "namespace": "/", "room": member_room(member_id), "skip_sid": None,
+                    "callback": None, "host_id": self.manager.host_id}))
+            pipe.execute()
+
     def drop(self, *, member_id: int | None = None, token_id: int | None = None) -> None:
         """Disconnect the member's sockets (or those opened with one token) everywhere."""
         message = {"member_id": member_id, "token_id": token_id}

@@ -28,12 +28,12 @@ RESULT_TTL = 3600
 JOB_INDEX = "exchange:jobs:index"
 
 
-def connect(url: str) -> Redis:
+def connect(url: str, **options) -> Redis:
     """A client that fails fast (no multi-second backoff) so a request never hangs on Redis."""
     from redis.backoff import NoBackoff
     from redis.retry import Retry as RedisRetry
     return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5,
-                          retry=RedisRetry(NoBackoff(), 0))
+                          retry=RedisRetry(NoBackoff(), 0), **options)
 
 
 class RQJobQueue:

@@ -22,10 +22,10 @@ from exchange.events import WaveSent
 from exchange.matching import candidates, ranking
 from exchange.matching.models import MatchWave
 from exchange.members.timeutil import in_quiet_hours
-from exchange.notifications.service import notify
+from exchange.notifications.service import notify, notify_many
 from exchange.offers import service as offers
 from exchange.ports import NoPresence, Presence
-from exchange.reminders.service import send_once
+from exchange.reminders.service import send_once_many
 
 PAY_IT_FORWARD_EVERY = timedelta(days=7)
 
@@ -60,7 +60,7 @@ def run_wave(uow, *, ask_id: int, round_: int, wave: int, presence: Presence | N
         return []
     chosen, rest = _choose(s, ask, presence or NoPresence(), settings.wave_size, seed)
     dumped = dump_ask(ask)  # once per wave: every offer and nudge carries the same ask
-    offered = [r.candidate.member_id for r in chosen if _offer(uow, ask, dumped, r, wave)]
+    offered = _offer_all(uow, ask, dumped, chosen, wave)
     claimed.offered = len(offered)
     if wave == 1 and round_ == 0:
         _suggest_paying_forward(uow, dumped, rest[: settings.wave_size])
@@ -90,15 +90,16 @@ def _quiet(member, now) -> bool:
     return in_quiet_hours(member.quiet_start, member.quiet_end, member.timezone, now)
 
 
-def _offer(uow, ask, dumped: dict, ranked: ranking.Ranked, wave: int) -> bool:
-    member_id = ranked.candidate.member_id
-    offer = offers.record_offer(uow.session, ask=ask, member_id=member_id, wave=wave, live=True,
-                                score=ranked.score, reasons=list(ranked.reasons))
-    if offer is None:
-        return False
-    notify(uow, member_id=member_id, kind="ask.offered",
-           data={"ask": dumped, "reasons": list(ranked.reasons), "wave": wave})
-    return True
+def _offer_all(uow, ask, dumped: dict, chosen: list[ranking.Ranked], wave: int) -> list[int]:
+    """The wave's offers and their notifications, a fixed number of statements for any wave
+    size (a helper already offered this ask is skipped, as before)."""
+    by_id = {r.candidate.member_id: r for r in chosen}
+    offered = offers.record_offers(uow.session, ask=ask, wave=wave, live=True, chosen=[
+        (r.candidate.member_id, r.score, list(r.reasons)) for r in chosen])
+    notify_many(uow, kind="ask.offered", items=[
+        (m, {"ask": dumped, "reasons": list(by_id[m].reasons), "wave": wave}) for m in offered],
+        online={m for m in offered if by_id[m].candidate.online})
+    return offered
 
 
 def _widen(uow, ask: Ask) -> None:
@@ -113,11 +114,9 @@ def _widen(uow, ask: Ask) -> None:
 
 def _suggest_paying_forward(uow, dumped: dict, others: list[ranking.Ranked]) -> None:
     """Members who were helped recently and could help here hear about it (weekly at most)."""
-    for r in others:
-        if not r.candidate.received_recently:
-            continue
-        send_once(uow, member_id=r.candidate.member_id, key="pay-it-forward", ask_id=0,
-                  every=PAY_IT_FORWARD_EVERY, kind="nudge", data={
-                      "nudge": "pay_it_forward", "ask": dumped,
-                      "message": "Someone is asking for help you could give — a chance to "
-                                 "pass on the help you got, if you have time."})
+    send_once_many(uow, member_ids=[r.candidate.member_id for r in others
+                                    if r.candidate.received_recently],
+                   key="pay-it-forward", ask_id=0, every=PAY_IT_FORWARD_EVERY, kind="nudge",
+                   data={"nudge": "pay_it_forward", "ask": dumped,
+                         "message": "Someone is asking for help you could give — a chance to "
+                                    "pass on the help you got, if you have time."})

@@ -7,7 +7,7 @@ they saw), oldest first, the same order a reconnecting socket replays.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from exchange.clock import utcnow
 from exchange.events import NotificationStored, OffPageDue
@@ -40,6 +40,39 @@ def notify(uow, *, member_id: int, kind: str, data: dict) -> Notification:
                             created_at=row.created_at.isoformat(), email=channels.email,
                             push=channels.push))
     return row
+
+
+def notify_many(uow, *, kind: str, items: list[tuple[int, dict]],
+                online: frozenset[int] | set[int] = frozenset()) -> list[int]:
+    """``notify`` for many members at once — ``(member_id, data)`` each, one per member — in
+    a fixed number of statements whatever their number: the rows in one multi-row insert, the
+    members' settings in one query, the durable events' outbox rows in one more. Every
+    ``NotificationStored`` is emitted before any ``OffPageDue``, so the pushes leave together
+    (the dispatcher publishes a run of them at once) before the jobs are planned. Returns the
+    notification ids, in the order of ``items``. ``online``: members the caller just saw with
+    a page open (``OffPageDue.online``)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if not items:
+        return []
+    if len({m for m, _ in items}) != len(items):
+        raise ValueError("notify_many takes one notification per member")
+    now = utcnow()
+    ids = dict(uow.session.execute(insert(Notification).values([
+        {"member_id": member_id, "kind": kind, "data": data, "ask_id": ask_id_of(data),
+         "created_at": now} for member_id, data in items]).returning(
+        Notification.member_id, Notification.id)).all())
+    channels = preferences.effective_many(uow.session, [m for m, _ in items], kind)
+    stored = [NotificationStored(
+        notification_id=ids[m], member_id=m, kind=kind,
+        payload={"id": ids[m], "kind": kind, "created_at": now.isoformat(), "read_at": None,
+                 "data": data} if channels[m].live else None) for m, data in items]
+    due = [OffPageDue(notification_id=ids[m], member_id=m, kind=kind,
+                      created_at=now.isoformat(), email=channels[m].email,
+                      push=channels[m].push, online=m in online)
+           for m, _ in items if channels[m].email or channels[m].push]
+    uow.emit_many([*stored, *due])
+    return [ids[m] for m, _ in items]
 
 
 def list_after(session, *, member_id: int, after: int = 0, limit: int = 100) -> list[Notification]:

@@ -6,10 +6,12 @@ own short transactions: they run after the change committed (request) or on a ti
 
 from __future__ import annotations
 
+import json
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from exchange.clock import utcnow
 from exchange.events import Event, from_outbox
@@ -22,6 +24,33 @@ def record(session, event: Event) -> OutboxMessage:
     row = OutboxMessage(topic=type(event).__name__, payload=event.payload(), created_at=utcnow())
     session.add(row)
     return row
+
+
+@dataclass(frozen=True)
+class Recorded:
+    id: int
+
+
+def record_many(session, batch: list[Event]) -> list[Recorded]:
+    """``record`` for many events in one ``INSERT … RETURNING`` (a plain multi-row insert: an
+    ORM flush of many rows goes row by row on SQLite). Rows come back in no promised order, so
+    they are matched to events by topic and payload; events equal in both are the same event
+    twice, and either row serves either."""
+    if not batch:
+        return []
+    now = utcnow()
+    values = [{"topic": type(e).__name__, "payload": e.payload(), "created_at": now,
+               "attempts": 0} for e in batch]
+    found: dict[tuple[str, str], list[int]] = {}
+    for row_id, topic, payload in session.execute(
+            insert(OutboxMessage).values(values).returning(
+                OutboxMessage.id, OutboxMessage.topic, OutboxMessage.payload)):
+        found.setdefault((topic, _canonical(payload)), []).append(row_id)
+    return [Recorded(found[(v["topic"], _canonical(v["payload"]))].pop()) for v in values]
+
+
+def _canonical(payload) -> str:
+    return json.dumps(payload, sort_keys=True, default=str)
 
 
 def mark_dispatched(db, ids: list[int]) -> None:

@@ -136,6 +136,33 @@ def test_every_scenario_prints_its_rows_and_a_baseline(bench):
     assert "ANOMALY" not in result.stdout and "FAILED" not in result.stdout
 
 
+def test_sustained_and_scaleout_print_their_rows(bench):
+    """Open loop from a light client process; 2 web + 2 workers against 1 + 1. Only named."""
+    result = bench("sustained", "scaleout", "--helpers", "4", "--rate", "4", "--seconds", "1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = table(result.stdout)
+    hops = {f"{prefix} hop: {name}" for name, _, _ in HOPS
+            for prefix in ("sustained", "scaleout 1+1", "scaleout 2+2")}
+    assert {name for name in rows if " hop: " not in name} == {
+        "sustained: post -> ask.offered, 4/s open loop",
+        "sustained: matching queue empty after the last post",
+        "sustained baseline: redis publish",
+        "scaleout: 2 web + 2 workers", "scaleout baseline: 1 web + 1 worker",
+    }, result.stdout
+    # A light client can have a push before the worker has noted "published" (a Redis round
+    # trip after it): the last stretch may be negative, which the table's pattern skips.
+    assert {name for name in rows if " hop: " in name} <= hops
+    assert "sustained hop: queue to job" in rows and "scaleout 2+2 hop: queue to job" in rows
+    assert rows["sustained: post -> ask.offered, 4/s open loop"]["size"] == "4 helpers"
+    assert "sustained: 4 of 4 asks posted over 1 s (0 failed), 4 offered; 4 helpers " \
+        "connected (0 failed)" in result.stdout
+    for config in ("1+1", "2+2"):
+        assert f"scaleout {config}: 4 of 4 asks posted open loop to the web processes in " \
+            "turn, 4 offered, 4 helpers connected" in result.stdout
+    assert float(rows["scaleout: 2 web + 2 workers"]["ratio"]) > 0
+    assert "ANOMALY" not in result.stdout and "FAILED" not in result.stdout
+
+
 def test_asks_skip_past_ids_redis_still_has_jobs_for(bench_url, redis_url):
     """After a reset ask ids start again, and unique job ids (match-{ask}-…) an earlier run
     left in Redis would swallow the new asks' jobs: the bench moves the next id past them."""

@@ -125,3 +125,18 @@ def test_an_action_on_one_web_process_reaches_a_client_on_another(job_api, liste
     _ok(a.call(helper, "POST", f"/asks/{ask['id']}/accept"))
     [note] = on_b.wait_for("ask.accepted")
     assert note["data"]["ask"]["id"] == ask["id"]
+
+
+def test_a_batch_of_pushes_reaches_each_member_once_in_order(job_api, listen, publisher):
+    """``push_many`` (a wave's pushes in one pipeline) delivers what ``push`` would: each
+    member gets theirs, once, in the order published, and nobody else's."""
+    a, b = listen(job_api.member("batcha")), listen(job_api.member("batchb"))
+    notes = [(who, {"id": 10_000 + i, "kind": "nudge", "created_at": "2026-12-03T12:00:00+00:00",
+                    "read_at": None, "data": {"n": i}})
+             for i, who in enumerate([a, b, a, a, b])]
+    publisher.push_many([(who.member_id, "nudge", note) for who, note in notes])
+    got_a, got_b = a.wait_for("nudge", count=3), b.wait_for("nudge", count=2)
+    assert [n["data"]["n"] for n in got_a] == [0, 2, 3]
+    assert [n["data"]["n"] for n in got_b] == [1, 4]
+    assert settle(a, publisher) and settle(b, publisher)
+    assert len(a.received("nudge")) == 3 and len(b.received("nudge")) == 2

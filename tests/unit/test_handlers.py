@@ -186,3 +186,65 @@ def test_mail_already_due_is_queued_at_once():
     dispatcher.run(events.OffPageDue(notification_id=9, member_id=3, kind="reminder",
                                      created_at="2020-01-01T12:00:00+00:00", email=True))
     assert jobs.calls == [("now", handlers.MAIL_NOTE, (9,), "mail-n9", "mail")]
+
+
+class BatchPush(FakePush):
+    def push_many(self, pushes):
+        self.calls.append(("push_many", [(m, kind) for m, kind, _ in pushes]))
+
+
+def _note(member_id: int, kind: str = "nudge", ask_id: int | None = None):
+    data = {"ask": {"id": ask_id}} if ask_id else {}
+    return events.NotificationStored(notification_id=member_id, member_id=member_id, kind=kind,
+                                     payload={"id": member_id, "kind": kind, "data": data})
+
+
+def test_a_run_of_notifications_is_pushed_in_one_call_and_a_lone_one_alone():
+    push = BatchPush()
+    deps = {"jobs": FakeJobs(), "push": push, "settings": Settings(max_waves=2),
+            "hops": NoHops()}
+    dispatcher = Dispatcher(bind(handlers.EVENT_HANDLERS, deps),
+                            batch=bind(handlers.BATCH_HANDLERS, deps))
+    batch = [_note(1, "ask.offered", 9), _note(2, "ask.offered", 9),
+             events.AskPosted(ask_id=9), _note(3),
+             events.NotificationStored(notification_id=4, member_id=4, kind="nudge"),
+             _note(5)]
+    done = dispatcher.dispatch(batch)
+    assert push.calls == [("push_many", [(1, "ask.offered"), (2, "ask.offered")]),
+                          ("push_many", [(3, "nudge"), (5, "nudge")])]
+    assert done == batch
+    lone = [_note(6)]
+    assert dispatcher.dispatch(lone) == lone
+    assert push.calls[-1] == ("push", 6, "nudge")
+
+
+def test_a_failing_batch_handler_leaves_the_run_undispatched(caplog):
+    class Down(BatchPush):
+        def push_many(self, pushes):
+            raise ConnectionError("redis away")
+    deps = {"jobs": FakeJobs(), "push": Down(), "settings": Settings(max_waves=2),
+            "hops": NoHops()}
+    dispatcher = Dispatcher(bind(handlers.EVENT_HANDLERS, deps),
+                            batch=bind(handlers.BATCH_HANDLERS, deps))
+    with caplog.at_level(logging.ERROR):
+        assert dispatcher.dispatch([_note(1), _note(2)]) == []
+    assert "push_notifications failed for 2 NotificationStored events" in caplog.text
+
+
+def test_every_batch_handler_kind_also_has_single_handlers():
+    for kind, funcs in handlers.BATCH_HANDLERS.items():
+        assert handlers.EVENT_HANDLERS.get(kind)
+        for func in funcs:
+            assert func.__module__ == "exchange.handlers"
+
+
+def test_a_member_seen_online_gets_the_push_job_planned_after_the_delay():
+    """As the job's own ``Later`` would (same id, ``late``), without a job run to find out."""
+    dispatcher, jobs, _ = _bound()
+    stored = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+    dispatcher.run(events.OffPageDue(notification_id=9, member_id=3, kind="ask.offered",
+                                     created_at=stored.isoformat(), email=False, push=True,
+                                     online=True))
+    late = datetime(2030, 1, 1, 12, 2, tzinfo=UTC)
+    assert jobs.calls == [("at", late, handlers.PUSH_NOTE, (9, True),
+                           f"push-n9-at{int(late.timestamp())}", "push")]
