@@ -2,30 +2,52 @@
 
 Eligible: active, helping, not the author, no block either way, not offered this ask before,
 did not step back from it, below capacity, a skill among the ask's tags (an untagged ask is
-open to all), a weekly slot overlapping the ask's window in UTC (no slots or no window: always
-fits), same area for in-person asks. Quiet hours are checked afterwards on the small pool,
-since they only decide whether a push goes out now.
+open to all), a weekly slot overlapping the ask's window on the helper's own wall clock (no
+slots or no window: always fits), same area for in-person asks. Quiet hours are checked
+afterwards on the small pool, since they only decide whether a push goes out now.
 
-The query returns a **pool** of at most ``POOL`` members, ordered by the two terms that
-dominate the ranking — tag overlap, then least recently offered (fairness) — and the pure
-ranking in ``matching.ranking`` orders that pool. The work in Python is bounded by the pool;
-the database's is not yet: it filters every eligible member and sorts them (a top-N sort, not
-an index scan) before the LIMIT, so its cost grows with the membership.
+The query returns a **pool** of at most ``POOL`` members and its cost follows the pool, not
+the membership. It walks ``match_pool`` (``exchange.matching.pool``: one row per helper who is
+active, helping and below capacity, per skill tag, kept by triggers) along its index
+``(tag, last_offered_at, member_id)`` — least recently offered first, the order fairness
+wants — filters each row on what depends on the ask (author, blocks, offered or skipped
+before, window, area) with index probes, and stops at ``POOL`` rows.
+
+An ask with several tags walks each tag's index for its first ``POOL`` fitting helpers and
+merges them: the pool is the ``POOL`` with most shared tags among those, then least recently
+offered (docs/decisions/0011-matching-pool-walks-the-index.md says what that changes: a
+helper with several of the tags who is beyond the first ``POOL`` of every tag's walk is not in
+the pool). The pure ranking in ``matching.ranking`` orders the pool as before.
+
+Windows: the ask's window is two UTC instants; each helper's slots are local weekday and
+minutes, so the window is converted to the helper's wall clock in SQL
+(``local_minute_of_week``: ``AT TIME ZONE`` on PostgreSQL, a registered function on SQLite)
+and compared there. No stored UTC copy of a slot, so nothing drifts at a daylight-saving change.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Integer, and_, exists, func, literal, or_, select, union_all
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from exchange.asks.models import Ask, AskSkip
 from exchange.asks.states import IN_PROGRESS
 from exchange.ledger.models import MemberTotals
+from exchange.matching.pool import ANY_TAG, PoolEntry
 from exchange.matching.ranking import Candidate
 from exchange.members.models import AvailabilitySlot, Block, Member, MemberSkill
-from exchange.members.timeutil import WEEK, WEEKDAYS, overlaps, window_ranges
+from exchange.members.timeutil import (
+    WEEK,
+    WEEKDAYS,
+    local_window,
+    overlaps,
+    slot_range,
+    window_bounds,
+)
 from exchange.offers.models import HelperStats, Offer
 
 POOL = 50
@@ -33,16 +55,48 @@ RECENT_OFFERS = timedelta(days=14)
 RECENTLY_HELPED = timedelta(days=30)
 
 
-def _window_fits(ask, now):
-    window = window_ranges(ask.window_start, ask.window_end, now)
-    if window is None:
+class local_minute_of_week(FunctionElement):  # noqa: N801 - an SQL function's name
+    """Minutes since Monday 00:00 on ``tz``'s wall clock at a UTC instant given as epoch
+    seconds: ``local_minute_of_week(epoch, tz)``."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(local_minute_of_week, "postgresql")
+def _local_mow_pg(element, compiler, **kw):
+    epoch, tz = (compiler.process(arg, **kw) for arg in element.clauses)
+    # The local wall-clock time as a timestamp without zone, its epoch counted as if UTC;
+    # 1970-01-01 was a Thursday, so Monday 00:00 is 3 days (4320 minutes) before it.
+    return (f"CAST(MOD(CAST(FLOOR(EXTRACT(EPOCH FROM (to_timestamp({epoch}) AT TIME ZONE {tz}))"
+            f" / 60) AS BIGINT) + 4320, {WEEK}) AS INTEGER)")
+
+
+@compiles(local_minute_of_week, "sqlite")
+def _local_mow_sqlite(element, compiler, **kw):
+    epoch, tz = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"exchange_local_mow({epoch}, {tz})"  # registered in exchange.db
+
+
+def _window_fits(ask, now, member_id, timezone):
+    """Has the member no slots, or a slot overlapping the ask's window on their own clock?"""
+    bounds = window_bounds(ask.window_start, ask.window_end, now)
+    if bounds is None:
         return None
-    start, end = window
+    start, end = bounds
+    elapsed = int((end - start).total_seconds() // 60)
+    begin = local_minute_of_week(literal(int(start.timestamp())), timezone)
+    finish = local_minute_of_week(literal(int(end.timestamp())), timezone)
+    # As timeutil.local_window: the wall clock's jump inside the window, in -12h..+12h.
+    shift = ((finish - begin - elapsed) % WEEK + WEEK + WEEK // 2) % WEEK - WEEK // 2
+    stop = begin + elapsed + shift
     slot = AvailabilitySlot
-    overlap = or_(*(and_(slot.utc_start + k * WEEK < end, slot.utc_end + k * WEEK > start)
+    slot_start = slot.weekday * 1440 + slot.start_minute
+    slot_end = slot.weekday * 1440 + slot.end_minute
+    overlap = or_(*(and_(slot_start + k * WEEK < stop, slot_end + k * WEEK > begin)
                     for k in (-1, 0, 1)))
-    has_slots = exists().where(slot.member_id == Member.id)
-    fits = exists().where(slot.member_id == Member.id, overlap)
+    has_slots = exists().where(slot.member_id == member_id)
+    fits = exists().where(slot.member_id == member_id, overlap)
     return or_(~has_slots, fits)
 
 
@@ -56,46 +110,76 @@ def _full_helpers():
             .having(func.count() >= helper.capacity))
 
 
-def _conditions(ask, now, *, tags: bool = True) -> list:
+def _ask_conditions(ask, now, member_id, timezone) -> list:
+    """What depends on the ask: checked per row of the walk, each an index probe."""
     author = ask.author_id
-    blocked = or_(and_(Block.blocker_id == Member.id, Block.blocked_id == author),
-                  and_(Block.blocker_id == author, Block.blocked_id == Member.id))
+    blocked = or_(and_(Block.blocker_id == member_id, Block.blocked_id == author),
+                  and_(Block.blocker_id == author, Block.blocked_id == member_id))
     conds = [
-        Member.status == "active", Member.helping.is_(True), Member.id != author,
+        member_id != author,
         ~exists().where(blocked),
-        ~exists().where(Offer.ask_id == ask.id, Offer.member_id == Member.id),
-        ~exists().where(AskSkip.ask_id == ask.id, AskSkip.member_id == Member.id),
-        Member.id.not_in(_full_helpers()),
+        ~exists().where(Offer.ask_id == ask.id, Offer.member_id == member_id),
+        ~exists().where(AskSkip.ask_id == ask.id, AskSkip.member_id == member_id),
     ]
-    if ask.tags and tags:
-        conds.append(exists().where(MemberSkill.member_id == Member.id,
-                                    MemberSkill.tag.in_(ask.tags)))
-    window = _window_fits(ask, now)
+    window = _window_fits(ask, now, member_id, timezone)
     if window is not None:
         conds.append(window)
-    if ask.mode == "in_person":
-        conds.append(func.lower(Member.area) == (ask.area or "").strip().lower())
     return conds
 
 
-def pool_query(ask, now, limit: int = POOL):
-    query = (select(Member, HelperStats, MemberTotals.last_received_at)
-             .outerjoin(HelperStats, HelperStats.member_id == Member.id)
-             .outerjoin(MemberTotals, MemberTotals.member_id == Member.id))
-    order = []
+def _area(ask) -> str:
+    return (ask.area or "").strip().lower()
+
+
+def _conditions(ask, now) -> list:
+    """Eligibility from the source tables (the widened feed and tests), not the walk."""
+    conds = [
+        Member.status == "active", Member.helping.is_(True),
+        Member.id.not_in(_full_helpers()),
+        *_ask_conditions(ask, now, Member.id, Member.timezone),
+    ]
     if ask.tags:
-        # Shared tags counted once per member, then joined: the join is also the skills
-        # filter, so nothing is counted twice and the sort reads a column, not a subquery.
-        tagged = (select(MemberSkill.member_id, func.count().label("overlap"))
-                  .where(MemberSkill.tag.in_(ask.tags)).group_by(MemberSkill.member_id)
-                  .subquery())
-        query = query.join(tagged, tagged.c.member_id == Member.id)
-        order.append(tagged.c.overlap.desc())
-    # No constant term for an untagged ask: rendered literally, "ORDER BY 0" is a column
-    # position to PostgreSQL and fails (as in an EXPLAIN of the compiled query).
-    return (query.where(*_conditions(ask, now, tags=False))
-            .order_by(*order, HelperStats.last_offered_at.asc().nulls_first(), Member.id)
-            .limit(limit))
+        conds.append(exists().where(MemberSkill.member_id == Member.id,
+                                    MemberSkill.tag.in_(ask.tags)))
+    if ask.mode == "in_person":
+        conds.append(func.lower(func.trim(Member.area)) == _area(ask))
+    return conds
+
+
+def _walk(ask, now, tag: str, limit: int):
+    """One tag's index walk: fitting helpers, least recently offered first, at most ``limit``."""
+    p = aliased(PoolEntry)
+    conds = [p.tag == tag, *_ask_conditions(ask, now, p.member_id, p.timezone)]
+    if ask.mode == "in_person":
+        conds.append(p.area == _area(ask))
+    return (select(p.member_id, p.last_offered_at).where(*conds)
+            .order_by(p.last_offered_at, p.member_id).limit(limit))
+
+
+def pool_query(ask, now, limit: int = POOL):
+    tags = sorted(set(ask.tags)) or [ANY_TAG]
+    if len(tags) == 1:
+        chosen = _walk(ask, now, tags[0], limit).subquery("chosen")
+        order = [chosen.c.last_offered_at, chosen.c.member_id]
+    else:
+        walks = [_walk(ask, now, tag, limit).subquery(f"walk_{i}")
+                 for i, tag in enumerate(tags)]
+        walks = [select(w.c.member_id, w.c.last_offered_at) for w in walks]
+        merged = union_all(*walks).subquery("merged")
+        # Each walk found a member once per tag they share: the count is their overlap
+        # among the walked rows (exact unless a walk stopped before reaching them).
+        chosen = (select(merged.c.member_id, func.count().label("overlap"),
+                         func.min(merged.c.last_offered_at).label("last_offered_at"))
+                  .group_by(merged.c.member_id)
+                  .order_by(func.count().desc(), func.min(merged.c.last_offered_at),
+                            merged.c.member_id)
+                  .limit(limit).subquery("chosen"))
+        order = [chosen.c.overlap.desc(), chosen.c.last_offered_at, chosen.c.member_id]
+    return (select(Member, HelperStats, MemberTotals.last_received_at)
+            .join(chosen, chosen.c.member_id == Member.id)
+            .outerjoin(HelperStats, HelperStats.member_id == Member.id)
+            .outerjoin(MemberTotals, MemberTotals.member_id == Member.id)
+            .order_by(*order))
 
 
 def eligible_ids(session, ask, now) -> list[int]:
@@ -110,7 +194,7 @@ def pool(session, ask, now) -> list[tuple[Member, Candidate]]:
     rows = session.execute(pool_query(ask, now)).all()
     ids = [member.id for member, _, _ in rows]
     recent = _recent_offers(session, ids, now)
-    days = _window_days(session, ask, ids, now)
+    days = _window_days(ask, [member for member, _, _ in rows], now)
     out = []
     for member, stats, last_received in rows:
         out.append((member, Candidate(
@@ -133,15 +217,17 @@ def _recent_offers(session, ids: list[int], now) -> dict[int, int]:
     return dict(rows.all())
 
 
-def _window_days(session, ask, ids: list[int], now) -> dict[int, str]:
-    """For the reason text: the local weekday of a slot that fits the window."""
-    window = window_ranges(ask.window_start, ask.window_end, now)
-    if window is None or not ids:
+def _window_days(ask, members, now) -> dict[int, str]:
+    """For the reason text: the local weekday of a slot that fits the window, on the member's
+    own clock (their slots are loaded with them)."""
+    bounds = window_bounds(ask.window_start, ask.window_end, now)
+    if bounds is None:
         return {}
     days: dict[int, str] = {}
-    slots = session.scalars(select(AvailabilitySlot).where(AvailabilitySlot.member_id.in_(ids))
-                            .order_by(AvailabilitySlot.member_id, AvailabilitySlot.utc_start))
-    for slot in slots:
-        if slot.member_id not in days and overlaps((slot.utc_start, slot.utc_end), window):
-            days[slot.member_id] = WEEKDAYS[slot.weekday]
+    for member in members:
+        window = local_window(bounds, member.timezone)
+        for slot in sorted(member.slots, key=lambda s: (s.weekday, s.start_minute)):
+            if overlaps(slot_range(slot.weekday, slot.start_minute, slot.end_minute), window):
+                days[member.id] = WEEKDAYS[slot.weekday]
+                break
     return days
