@@ -72,6 +72,26 @@ def _local_mow_pg(element, compiler, **kw):
             f" / 60) AS BIGINT) + 4320, {WEEK}) AS INTEGER)")
 
 
+class _mod(FunctionElement):  # noqa: N801
+    """Integer remainder (sign of the dividend on both databases): MOD() on PostgreSQL, whose
+    ``%`` a literal-bound EXPLAIN would double, and ``%`` on SQLite, which may lack MOD()."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(_mod, "postgresql")
+def _mod_pg(element, compiler, **kw):
+    a, b = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"MOD({a}, {b})"
+
+
+@compiles(_mod)
+def _mod_default(element, compiler, **kw):
+    a, b = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(({a}) % ({b}))"
+
+
 @compiles(local_minute_of_week, "sqlite")
 def _local_mow_sqlite(element, compiler, **kw):
     epoch, tz = (compiler.process(arg, **kw) for arg in element.clauses)
@@ -88,7 +108,7 @@ def _window_fits(ask, now, member_id, timezone):
     begin = local_minute_of_week(literal(int(start.timestamp())), timezone)
     finish = local_minute_of_week(literal(int(end.timestamp())), timezone)
     # As timeutil.local_window: the wall clock's jump inside the window, in -12h..+12h.
-    shift = ((finish - begin - elapsed) % WEEK + WEEK + WEEK // 2) % WEEK - WEEK // 2
+    shift = _mod(_mod(finish - begin - elapsed, WEEK) + WEEK + WEEK // 2, WEEK) - WEEK // 2
     stop = begin + elapsed + shift
     slot = AvailabilitySlot
     slot_start = slot.weekday * 1440 + slot.start_minute
