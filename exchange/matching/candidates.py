@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Integer, and_, exists, func, literal, or_, select, union_all
+from sqlalchemy import Integer, and_, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
@@ -98,26 +98,34 @@ def _local_mow_sqlite(element, compiler, **kw):
     return f"exchange_local_mow({epoch}, {tz})"  # registered in exchange.db
 
 
-def _window_fits(ask, now, member_id, timezone):
-    """Has the member no slots, or a slot overlapping the ask's window on their own clock?"""
+def _window_fits(ask, now, member_id, timezone, source):
+    """Has the member no slots, or a slot overlapping the ask's window on their own clock?
+
+    One correlated subquery per candidate row: the window's two ends are converted to the
+    member's clock once (a one-row derived table; its LIMIT keeps the planner from inlining
+    the conversion into every slot comparison), then the member's slots are read through
+    their index. No slots: the aggregate is NULL, and the member fits."""
     bounds = window_bounds(ask.window_start, ask.window_end, now)
     if bounds is None:
         return None
     start, end = bounds
     elapsed = int((end - start).total_seconds() // 60)
-    begin = local_minute_of_week(literal(int(start.timestamp())), timezone)
-    finish = local_minute_of_week(literal(int(end.timestamp())), timezone)
+    ends = (select(local_minute_of_week(literal(int(start.timestamp())), timezone).label("ls"),
+                   local_minute_of_week(literal(int(end.timestamp())), timezone).label("le"))
+            .correlate(source).limit(1).subquery("w"))
+    begin = ends.c.ls
     # As timeutil.local_window: the wall clock's jump inside the window, in -12h..+12h.
-    shift = _mod(_mod(finish - begin - elapsed, WEEK) + WEEK + WEEK // 2, WEEK) - WEEK // 2
+    shift = _mod(_mod(ends.c.le - begin - elapsed, WEEK) + WEEK + WEEK // 2, WEEK) - WEEK // 2
     stop = begin + elapsed + shift
     slot = AvailabilitySlot
     slot_start = slot.weekday * 1440 + slot.start_minute
     slot_end = slot.weekday * 1440 + slot.end_minute
     overlap = or_(*(and_(slot_start + k * WEEK < stop, slot_end + k * WEEK > begin)
                     for k in (-1, 0, 1)))
-    has_slots = exists().where(slot.member_id == member_id)
-    fits = exists().where(slot.member_id == member_id, overlap)
-    return or_(~has_slots, fits)
+    fits = (select(func.coalesce(func.max(case((overlap, 1), else_=0)), 1))
+            .select_from(ends.join(slot, slot.member_id == member_id))
+            .correlate(source).scalar_subquery())
+    return fits == 1
 
 
 def _full_helpers():
@@ -130,18 +138,17 @@ def _full_helpers():
             .having(func.count() >= helper.capacity))
 
 
-def _ask_conditions(ask, now, member_id, timezone) -> list:
+def _ask_conditions(ask, now, member_id, timezone, source) -> list:
     """What depends on the ask: checked per row of the walk, each an index probe."""
     author = ask.author_id
-    blocked = or_(and_(Block.blocker_id == member_id, Block.blocked_id == author),
-                  and_(Block.blocker_id == author, Block.blocked_id == member_id))
     conds = [
-        member_id != author,
-        ~exists().where(blocked),
+        member_id != author,  # each block direction is its own probe of a primary key/index
+        ~exists().where(Block.blocker_id == member_id, Block.blocked_id == author),
+        ~exists().where(Block.blocker_id == author, Block.blocked_id == member_id),
         ~exists().where(Offer.ask_id == ask.id, Offer.member_id == member_id),
         ~exists().where(AskSkip.ask_id == ask.id, AskSkip.member_id == member_id),
     ]
-    window = _window_fits(ask, now, member_id, timezone)
+    window = _window_fits(ask, now, member_id, timezone, source)
     if window is not None:
         conds.append(window)
     return conds
@@ -156,7 +163,7 @@ def _conditions(ask, now) -> list:
     conds = [
         Member.status == "active", Member.helping.is_(True),
         Member.id.not_in(_full_helpers()),
-        *_ask_conditions(ask, now, Member.id, Member.timezone),
+        *_ask_conditions(ask, now, Member.id, Member.timezone, Member),
     ]
     if ask.tags:
         conds.append(exists().where(MemberSkill.member_id == Member.id,
@@ -169,7 +176,7 @@ def _conditions(ask, now) -> list:
 def _walk(ask, now, tag: str, limit: int):
     """One tag's index walk: fitting helpers, least recently offered first, at most ``limit``."""
     p = aliased(PoolEntry)
-    conds = [p.tag == tag, *_ask_conditions(ask, now, p.member_id, p.timezone)]
+    conds = [p.tag == tag, *_ask_conditions(ask, now, p.member_id, p.timezone, p)]
     if ask.mode == "in_person":
         conds.append(p.area == _area(ask))
     return (select(p.member_id, p.last_offered_at).where(*conds)

@@ -49,12 +49,34 @@ ON CONFLICT (member_id, tag) DO UPDATE SET last_offered_at = excluded.last_offer
 
 def _pg_statements() -> list[str]:
     return [
-        f"""
+        # Lookups by primary key only (members, helper_stats, member_skills), whatever the
+        # planner's statistics say: a trigger must cost the same in a fresh table as in an
+        # analysed one.
+        """
 CREATE OR REPLACE FUNCTION match_pool_refresh(mid integer) RETURNS void AS $$
+DECLARE
+    fits boolean;
+    place text;
+    zone text;
+    offered timestamptz;
 BEGIN
     IF mid IS NULL THEN RETURN; END IF;
     DELETE FROM match_pool WHERE member_id = mid;
-    {refresh_sql("postgresql", "mid")};
+    SELECT m.status = 'active' AND m.helping
+           AND (SELECT count(*) FROM asks a WHERE a.helper_id = mid
+                AND a.status IN ('matched', 'delivered')) < m.capacity,
+           NULLIF(lower(trim(m.area)), ''), m.timezone
+      INTO fits, place, zone
+      FROM members m WHERE m.id = mid;
+    IF NOT coalesce(fits, false) THEN RETURN; END IF;
+    SELECT h.last_offered_at INTO offered FROM helper_stats h WHERE h.member_id = mid;
+    INSERT INTO match_pool (member_id, tag, last_offered_at, area, timezone)
+    SELECT mid, t.tag, COALESCE(offered, TIMESTAMP WITH TIME ZONE '1970-01-01 00:00:00+00'),
+           place, zone
+      FROM (SELECT s.tag AS tag FROM member_skills s WHERE s.member_id = mid
+            UNION ALL SELECT '*') t
+    ON CONFLICT (member_id, tag) DO UPDATE SET last_offered_at = excluded.last_offered_at,
+      area = excluded.area, timezone = excluded.timezone;
 END;
 $$ LANGUAGE plpgsql
 """,
