@@ -27,15 +27,31 @@ and compared there. No stored UTC copy of a slot, so nothing drifts at a dayligh
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
-from sqlalchemy import Integer, and_, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from exchange.asks.models import Ask, AskSkip
 from exchange.asks.states import IN_PROGRESS
+from exchange.db import UTCDateTime
 from exchange.ledger.models import MemberTotals
 from exchange.matching.pool import ANY_TAG, PoolEntry
 from exchange.matching.ranking import Candidate
@@ -98,20 +114,18 @@ def _local_mow_sqlite(element, compiler, **kw):
     return f"exchange_local_mow({epoch}, {tz})"  # registered in exchange.db
 
 
-def _window_fits(ask, now, member_id, timezone, source):
+def _window_fits(window, member_id, timezone, source):
     """Has the member no slots, or a slot overlapping the ask's window on their own clock?
 
-    One correlated subquery per candidate row: the window's two ends are converted to the
-    member's clock once (a one-row derived table; its LIMIT keeps the planner from inlining
-    the conversion into every slot comparison), then the member's slots are read through
-    their index. No slots: the aggregate is NULL, and the member fits."""
-    bounds = window_bounds(ask.window_start, ask.window_end, now)
-    if bounds is None:
-        return None
-    start, end = bounds
-    elapsed = int((end - start).total_seconds() // 60)
-    ends = (select(local_minute_of_week(literal(int(start.timestamp())), timezone).label("ls"),
-                   local_minute_of_week(literal(int(end.timestamp())), timezone).label("le"))
+    ``window``: (start, end, minutes) — the window's ends as epoch seconds and its length, as
+    SQL expressions (literals, or bound parameters in the cached pool statement). One
+    correlated subquery per candidate row: the two ends are converted to the member's clock
+    once (a one-row derived table; its LIMIT keeps the planner from inlining the conversion
+    into every slot comparison), then the member's slots are read through their index. No
+    slots: the aggregate is NULL, and the member fits."""
+    start, end, elapsed = window
+    ends = (select(local_minute_of_week(start, timezone).label("ls"),
+                   local_minute_of_week(end, timezone).label("le"))
             .correlate(source).limit(1).subquery("w"))
     begin = ends.c.ls
     # As timeutil.local_window: the wall clock's jump inside the window, in -12h..+12h.
@@ -125,7 +139,17 @@ def _window_fits(ask, now, member_id, timezone, source):
     fits = (select(func.coalesce(func.max(case((overlap, 1), else_=0)), 1))
             .select_from(ends.join(slot, slot.member_id == member_id))
             .correlate(source).scalar_subquery())
-    return fits == 1
+    # "<> 0", not "= 1": PostgreSQL guesses 0.5% of rows pass an "=" on a subquery and would
+    # then sort the whole tag instead of walking its index; "<>" it guesses passes nearly all.
+    return fits != 0
+
+
+def _window_values(ask, now) -> tuple[int, int, int] | None:
+    bounds = window_bounds(ask.window_start, ask.window_end, now)
+    if bounds is None:
+        return None
+    start, end = bounds
+    return int(start.timestamp()), int(end.timestamp()), int((end - start).total_seconds() // 60)
 
 
 def _full_helpers():
@@ -138,19 +162,17 @@ def _full_helpers():
             .having(func.count() >= helper.capacity))
 
 
-def _ask_conditions(ask, now, member_id, timezone, source) -> list:
+def _ask_conditions(author, ask_id, window, member_id, timezone, source) -> list:
     """What depends on the ask: checked per row of the walk, each an index probe."""
-    author = ask.author_id
     conds = [
         member_id != author,  # each block direction is its own probe of a primary key/index
         ~exists().where(Block.blocker_id == member_id, Block.blocked_id == author),
         ~exists().where(Block.blocker_id == author, Block.blocked_id == member_id),
-        ~exists().where(Offer.ask_id == ask.id, Offer.member_id == member_id),
-        ~exists().where(AskSkip.ask_id == ask.id, AskSkip.member_id == member_id),
+        ~exists().where(Offer.ask_id == ask_id, Offer.member_id == member_id),
+        ~exists().where(AskSkip.ask_id == ask_id, AskSkip.member_id == member_id),
     ]
-    window = _window_fits(ask, now, member_id, timezone, source)
     if window is not None:
-        conds.append(window)
+        conds.append(_window_fits(window, member_id, timezone, source))
     return conds
 
 
@@ -160,10 +182,12 @@ def _area(ask) -> str:
 
 def _conditions(ask, now) -> list:
     """Eligibility from the source tables (the widened feed and tests), not the walk."""
+    values = _window_values(ask, now)
+    window = None if values is None else tuple(literal(v) for v in values)
     conds = [
         Member.status == "active", Member.helping.is_(True),
         Member.id.not_in(_full_helpers()),
-        *_ask_conditions(ask, now, Member.id, Member.timezone, Member),
+        *_ask_conditions(ask.author_id, ask.id, window, Member.id, Member.timezone, Member),
     ]
     if ask.tags:
         conds.append(exists().where(MemberSkill.member_id == Member.id,
@@ -173,26 +197,34 @@ def _conditions(ask, now) -> list:
     return conds
 
 
-def _walk(ask, now, tag: str, limit: int):
+def _walk(index: int, window: bool, in_person: bool, limit: int):
     """One tag's index walk: fitting helpers, least recently offered first, at most ``limit``."""
     p = aliased(PoolEntry)
-    conds = [p.tag == tag, *_ask_conditions(ask, now, p.member_id, p.timezone, p)]
-    if ask.mode == "in_person":
-        conds.append(p.area == _area(ask))
+    bounds = tuple(bindparam(name, type_=Integer()) for name in ("w_start", "w_end",
+                                                                  "w_minutes")) if window else None
+    conds = [p.tag == bindparam(f"tag_{index}", type_=String()),
+             *_ask_conditions(bindparam("author", type_=Integer()),
+                              bindparam("ask_id", type_=Integer()), bounds,
+                              p.member_id, p.timezone, p)]
+    if in_person:
+        conds.append(p.area == bindparam("area", type_=String()))
     return (select(p.member_id, p.last_offered_at).where(*conds)
             .order_by(p.last_offered_at, p.member_id).limit(limit))
 
 
-def pool_query(ask, now, limit: int = POOL):
-    tags = sorted(set(ask.tags)) or [ANY_TAG]
-    if len(tags) == 1:
-        chosen = _walk(ask, now, tags[0], limit).subquery("chosen")
+@lru_cache(maxsize=64)
+def _statement(tags: int, window: bool, in_person: bool, limit: int):
+    """The pool statement for one shape of ask (how many tags, a window or not, in person or
+    not), built once per process: every value is a bound parameter, so SQLAlchemy compiles it
+    once and the driver can prepare it on the server."""
+    if tags == 1:
+        chosen = _walk(0, window, in_person, limit).subquery("chosen")
         order = [chosen.c.last_offered_at, chosen.c.member_id]
     else:
-        walks = [_walk(ask, now, tag, limit).subquery(f"walk_{i}")
-                 for i, tag in enumerate(tags)]
-        walks = [select(w.c.member_id, w.c.last_offered_at) for w in walks]
-        merged = union_all(*walks).subquery("merged")
+        walks = [_walk(i, window, in_person, limit).subquery(f"walk_{i}")
+                 for i in range(tags)]
+        merged = union_all(*(select(w.c.member_id, w.c.last_offered_at) for w in walks)) \
+            .subquery("merged")
         # Each walk found a member once per tag they share: the count is their overlap
         # among the walked rows (exact unless a walk stopped before reaching them).
         chosen = (select(merged.c.member_id, func.count().label("overlap"),
@@ -202,11 +234,53 @@ def pool_query(ask, now, limit: int = POOL):
                             merged.c.member_id)
                   .limit(limit).subquery("chosen"))
         order = [chosen.c.overlap.desc(), chosen.c.last_offered_at, chosen.c.member_id]
-    return (select(Member, HelperStats, MemberTotals.last_received_at)
-            .join(chosen, chosen.c.member_id == Member.id)
+    member = Member.id
+    since = bindparam("since", type_=UTCDateTime())
+    recent = (select(func.count()).where(Offer.member_id == member, Offer.offered_at >= since)
+              .scalar_subquery())
+    skills = (select(func.aggregate_strings(MemberSkill.tag, ","))
+              .where(MemberSkill.member_id == member).scalar_subquery())
+    columns = [Member.id, Member.handle, Member.timezone, Member.quiet_start, Member.quiet_end,
+               HelperStats.offers_total, HelperStats.accepts_total,
+               MemberTotals.last_received_at, recent.label("offers_recent"),
+               skills.label("skills")]
+    if window:  # for the reason text: which of their slots fit, worked out in Python
+        slot = AvailabilitySlot
+        text = (cast(slot.weekday, String) + ":" + cast(slot.start_minute, String) + ":"
+                + cast(slot.end_minute, String))
+        columns.append(select(func.aggregate_strings(text, ","))
+                       .where(slot.member_id == member).scalar_subquery().label("slots"))
+    return (select(*columns).select_from(chosen)
+            .join(Member, Member.id == chosen.c.member_id)
             .outerjoin(HelperStats, HelperStats.member_id == Member.id)
             .outerjoin(MemberTotals, MemberTotals.member_id == Member.id)
             .order_by(*order))
+
+
+def bound_statement(ask, now, limit: int = POOL):
+    """The cached statement for this ask's shape, and the values for its parameters."""
+    tags = sorted(set(ask.tags)) or [ANY_TAG]
+    window = _window_values(ask, now)
+    in_person = ask.mode == "in_person"
+    values = {"author": ask.author_id, "ask_id": ask.id, "since": now - RECENT_OFFERS,
+              **{f"tag_{i}": tag for i, tag in enumerate(tags)}}
+    if window is not None:
+        values.update(w_start=window[0], w_end=window[1], w_minutes=window[2])
+    if in_person:
+        values["area"] = _area(ask)
+    return _statement(len(tags), window is not None, in_person, limit), values
+
+
+def pool_query(ask, now, limit: int = POOL):
+    """The pool statement with this ask's values bound (for EXPLAIN and the bench)."""
+    statement, values = bound_statement(ask, now, limit)
+    return statement.params(values)
+
+
+def pool_rows(session, ask, now, limit: int = POOL) -> list:
+    """The pool statement's rows: the hot path (the cached statement, values passed apart)."""
+    statement, values = bound_statement(ask, now, limit)
+    return session.execute(statement, values).all()
 
 
 def eligible_ids(session, ask, now) -> list[int]:
@@ -215,46 +289,45 @@ def eligible_ids(session, ask, now) -> list[int]:
                                 .order_by(Member.id)))
 
 
-def pool(session, ask, now) -> list[tuple[Member, Candidate]]:
-    """The pool with what ranking needs; ``online`` is left False for the caller to fill in
-    from presence (a port the query can't see)."""
-    rows = session.execute(pool_query(ask, now)).all()
-    ids = [member.id for member, _, _ in rows]
-    recent = _recent_offers(session, ids, now)
-    days = _window_days(ask, [member for member, _, _ in rows], now)
+@dataclass(frozen=True)
+class PoolMember:
+    """What the wave needs of a pooled member besides the ``Candidate``: quiet hours."""
+
+    id: int
+    handle: str
+    timezone: str
+    quiet_start: int | None
+    quiet_end: int | None
+
+
+def pool(session, ask, now) -> list[tuple[PoolMember, Candidate]]:
+    """The pool with what ranking needs, in one query; ``online`` is left False for the caller
+    to fill in from presence (a port the query can't see)."""
+    rows = pool_rows(session, ask, now)
+    bounds = window_bounds(ask.window_start, ask.window_end, now)
     out = []
-    for member, stats, last_received in rows:
-        out.append((member, Candidate(
-            member_id=member.id, handle=member.handle, skills=frozenset(member.skill_tags),
-            online=False, offers_recent=recent.get(member.id, 0),
-            offers_total=stats.offers_total if stats else 0,
-            accepts_total=stats.accepts_total if stats else 0,
-            received_recently=bool(last_received and now - last_received <= RECENTLY_HELPED),
-            window_day=days.get(member.id))))
+    for row in rows:
+        out.append((PoolMember(id=row.id, handle=row.handle, timezone=row.timezone,
+                               quiet_start=row.quiet_start, quiet_end=row.quiet_end),
+                    Candidate(
+            member_id=row.id, handle=row.handle,
+            skills=frozenset(row.skills.split(",")) if row.skills else frozenset(),
+            online=False, offers_recent=row.offers_recent,
+            offers_total=row.offers_total or 0, accepts_total=row.accepts_total or 0,
+            received_recently=bool(row.last_received_at
+                                   and now - row.last_received_at <= RECENTLY_HELPED),
+            window_day=_window_day(bounds, row) if bounds else None)))
     return out
 
 
-def _recent_offers(session, ids: list[int], now) -> dict[int, int]:
-    if not ids:
-        return {}
-    rows = session.execute(select(Offer.member_id, func.count())
-                           .where(Offer.member_id.in_(ids),
-                                  Offer.offered_at >= now - RECENT_OFFERS)
-                           .group_by(Offer.member_id))
-    return dict(rows.all())
-
-
-def _window_days(ask, members, now) -> dict[int, str]:
-    """For the reason text: the local weekday of a slot that fits the window, on the member's
-    own clock (their slots are loaded with them)."""
-    bounds = window_bounds(ask.window_start, ask.window_end, now)
-    if bounds is None:
-        return {}
-    days: dict[int, str] = {}
-    for member in members:
-        window = local_window(bounds, member.timezone)
-        for slot in sorted(member.slots, key=lambda s: (s.weekday, s.start_minute)):
-            if overlaps(slot_range(slot.weekday, slot.start_minute, slot.end_minute), window):
-                days[member.id] = WEEKDAYS[slot.weekday]
-                break
-    return days
+def _window_day(bounds, row) -> str | None:
+    """For the reason text: the local weekday of the first slot that fits the window, on the
+    member's own clock."""
+    if not row.slots:
+        return None
+    window = local_window(bounds, row.timezone)
+    slots = sorted(tuple(int(x) for x in part.split(":")) for part in row.slots.split(","))
+    for weekday, start, end in slots:
+        if overlaps(slot_range(weekday, start, end), window):
+            return WEEKDAYS[weekday]
+    return None
