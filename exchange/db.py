@@ -10,6 +10,7 @@ work that may write takes the write lock when it begins; reads never wait for a 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -50,7 +51,17 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+def _local_minute_of_week(epoch_seconds, tz):
+    """SQLite has no time zones: the candidate query's ``local_minute_of_week(t, tz)``."""
+    if epoch_seconds is None or tz is None:
+        return None
+    local = datetime.fromtimestamp(epoch_seconds, ZoneInfo(tz))
+    return local.weekday() * 1440 + local.hour * 60 + local.minute
+
+
 def _sqlite_pragmas(dbapi_conn, _record):
+    dbapi_conn.create_function("exchange_local_mow", 2, _local_minute_of_week,
+                               deterministic=True)
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")

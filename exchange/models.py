@@ -6,6 +6,7 @@ from exchange.db import Base
 from exchange.delivery.models import Delivery, PushSubscription, UsedToken
 from exchange.ledger.models import Entry, MemberTotals, Transfer
 from exchange.matching.models import MatchWave
+from exchange.matching.pool import PoolEntry
 from exchange.members.models import ApiToken, AvailabilitySlot, Block, Member, MemberSkill
 from exchange.moderation.models import AuditEntry, Flag, SuspensionHide
 from exchange.notifications.models import Notification, NotificationSetting
@@ -17,5 +18,6 @@ __all__ = [
     "ApiToken", "Ask", "AskSkip", "AskTag", "AuditEntry", "AvailabilitySlot", "Base", "Block",
     "Delivery", "Entry", "Flag", "HelperStats", "MatchWave", "Member", "MemberSkill",
     "MemberTotals", "Message", "Notification", "NotificationSetting", "Offer", "OutboxMessage",
-    "PushSubscription", "SentReminder", "SuspensionHide", "Thanks", "Transfer", "UsedToken",
+    "PoolEntry", "PushSubscription", "SentReminder", "SuspensionHide", "Thanks", "Transfer",
+    "UsedToken",
 ]

@@ -118,7 +118,9 @@ class AvailabilitySlot(Base):
     end_minute: Mapped[int] = mapped_column(SmallInteger)
     # The same slot as minutes of the week in UTC (Monday 00:00 = 0), at the member's UTC
     # offset when saved; ``utc_end`` may pass 10080 when the slot wraps into next week.
-    # Matching filters on these in SQL. A DST change shifts them by an hour until re-saved.
+    # Matching no longer reads these (they drift an hour at a DST change until re-saved): it
+    # compares the local weekday and minutes with the ask's window on the member's own clock
+    # (docs/decisions/0011-matching-pool-walks-the-index.md). Kept for now; to be dropped.
     utc_start: Mapped[int] = mapped_column(SmallInteger, default=0)
     utc_end: Mapped[int] = mapped_column(SmallInteger, default=0)
 

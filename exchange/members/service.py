@@ -242,7 +242,8 @@ def send_email_link(uow, *, actor: Member) -> bool:
 
 
 def place_slots_in_utc(member: Member, now=None) -> None:
-    """Refresh each slot's UTC minutes of the week (matching filters on them in SQL)."""
+    """Refresh each slot's UTC minutes of the week (informational: matching compares slots
+    on the member's own clock, see ``exchange.matching.candidates``)."""
     now = now or utcnow()
     for slot in member.slots:
         slot.utc_start, slot.utc_end = slot_to_utc(slot.weekday, slot.start_minute,

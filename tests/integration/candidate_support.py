@@ -61,8 +61,17 @@ def last_offered(make_uow, member_id: int, at: datetime | None) -> None:
 
 
 def eligible(make_uow, ask_id: int) -> list[int]:
+    """Eligible ids from the source tables — checked against the pool the index walk finds,
+    so every eligibility test is also a test that ``match_pool`` was kept right."""
     with make_uow() as uow:
-        return candidates.eligible_ids(uow.session, uow.session.get(Ask, ask_id), utcnow())
+        ask_row, now = uow.session.get(Ask, ask_id), utcnow()
+        ids = candidates.eligible_ids(uow.session, ask_row, now)
+        walked = [m.id for m, _ in candidates.pool(uow.session, ask_row, now)]
+    if len(ids) <= candidates.POOL:
+        assert sorted(walked) == ids, f"the walk found {sorted(walked)}, eligible are {ids}"
+    else:
+        assert set(walked) <= set(ids) and len(walked) == candidates.POOL
+    return ids
 
 
 def pool(make_uow, ask_id: int) -> list:

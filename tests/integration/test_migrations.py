@@ -90,3 +90,46 @@ def test_every_revision_steps_down_and_back_up(scratch_url):
         migrate.downgrade(scratch_url, "-1")
         migrate.upgrade(scratch_url, revision)
         assert migrate.current(scratch_url) == revision
+
+
+def test_the_match_pool_revision_backfills_the_rows_from_members_already_there(scratch_url):
+    """Members from before ``match_pool`` existed get their rows when it is created: helpers
+    by skill and '*', with their last offer; nobody who is not helping, suspended or busy."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, select
+
+    from exchange.asks.models import Ask
+    from exchange.matching.pool import NEVER, PoolEntry
+    from exchange.members.models import Member, MemberSkill
+    from exchange.offers.models import HelperStats
+
+    migrate.upgrade(scratch_url, "690a77d686f6")
+    offered = datetime(2030, 1, 1, 12, tzinfo=UTC)
+    engine = make_engine(scratch_url)
+    try:
+        with engine.begin() as conn:
+            def add(handle, **fields):
+                return conn.execute(insert(Member).values(
+                    handle=handle, display_name=handle, email=f"{handle}@example.org",
+                    **fields).returning(Member.id)).scalar_one()
+            helper, resting = add("helper", area=" Leeds "), add("resting", helping=False)
+            banned, busy = add("banned", status="banned"), add("busy", capacity=1)
+            fresh = add("fresh")
+            conn.execute(insert(MemberSkill), [{"member_id": helper, "tag": "python"},
+                                               {"member_id": resting, "tag": "python"},
+                                               {"member_id": banned, "tag": "python"}])
+            conn.execute(insert(HelperStats).values(member_id=helper, offers_total=1,
+                                                    accepts_total=0, last_offered_at=offered))
+            conn.execute(insert(Ask).values(author_id=helper, helper_id=busy, status="matched",
+                                            title="Read one paragraph", minutes=15))
+        migrate.upgrade(scratch_url)
+        with engine.connect() as conn:
+            rows = {(r.member_id, r.tag, r.last_offered_at, r.area)
+                    for r in conn.execute(select(PoolEntry))}
+        assert rows == {(helper, "python", offered, "leeds"), (helper, "*", offered, "leeds"),
+                        (fresh, "*", NEVER, None)}
+        migrate.downgrade(scratch_url, "690a77d686f6")
+        assert "match_pool" not in _tables(scratch_url)
+    finally:
+        engine.dispose()

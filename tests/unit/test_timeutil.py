@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 from exchange.members.timeutil import (
     WEEK,
     in_quiet_hours,
+    local_window,
     minute_of_week,
     overlaps,
     quiet_ends_at,
     slot_to_utc,
+    window_bounds,
     window_ranges,
 )
 
@@ -187,3 +189,29 @@ def test_quiet_hours_end_at_local_wall_time_across_a_clock_change():
     at = datetime(2030, 3, 10, 4, tzinfo=UTC)  # 23:00 on the 9th in New York
     assert quiet_ends_at(22 * 60, 7 * 60, "America/New_York", at) == \
         datetime(2030, 3, 10, 11, tzinfo=UTC)
+
+
+# local_window / window_bounds
+
+
+def test_a_window_is_read_on_the_members_own_wall_clock():
+    start = datetime(2030, 1, 3, 17, tzinfo=UTC)  # Thursday 18:00 in Berlin (CET)
+    bounds = window_bounds(start, start + timedelta(hours=1), JAN)
+    assert local_window(bounds, "Europe/Berlin") == (_at(THURSDAY, 18), _at(THURSDAY, 19))
+
+
+def test_the_same_utc_hour_is_an_hour_later_in_berlin_in_summer():
+    start = datetime(2030, 7, 4, 17, tzinfo=UTC)  # Thursday 19:00 in Berlin (CEST)
+    bounds = window_bounds(start, start + timedelta(hours=1), JAN)
+    assert local_window(bounds, "Europe/Berlin") == (_at(THURSDAY, 19), _at(THURSDAY, 20))
+
+
+def test_a_window_across_the_autumn_change_is_an_hour_shorter_on_the_wall_clock():
+    # Sunday 27 Oct 2030, Berlin: 00:00 CEST to 04:00 CET is five hours, four on the clock.
+    start = datetime(2030, 10, 26, 22, tzinfo=UTC)
+    bounds = window_bounds(start, start + timedelta(hours=5), JAN)
+    assert local_window(bounds, "Europe/Berlin") == (_at(SUNDAY, 0), _at(SUNDAY, 4))
+
+
+def test_a_window_of_a_week_or_more_has_no_bounds():
+    assert window_bounds(JAN, JAN + timedelta(days=7), JAN) is None
