@@ -47,16 +47,16 @@ def _for_me(actor):
                 _not_blocked(actor.id), fits_tags, fits_area, not_skipped)
 
 
-# A page shows each ask's author and helper by name only: their skills and weekly slots (which
-# a Member otherwise loads eagerly) would be two more queries on every read of a list.
-_PEOPLE_BARE = tuple(defaultload(person).lazyload(rel)
+# A page (or a wave) shows each ask's author and helper by name only: their skills and weekly
+# slots (which a Member otherwise loads eagerly) would be two more queries on every read.
+PEOPLE_BARE = tuple(defaultload(person).lazyload(rel)
                      for person in (Ask.author, Ask.helper)
                      for rel in (Member.skills, Member.slots))
 
 
 def page(session, *, actor, status=None, tag=None, mine=None, for_me=False, cursor=None,
          limit=20) -> tuple[list[Ask], int | None]:
-    query = select(Ask).options(*_PEOPLE_BARE)
+    query = select(Ask).options(*PEOPLE_BARE)
     if for_me:
         # _for_me already asks for an unhidden ask by someone else, no block either way: of
         # _visible only the author's standing is left to check (the planner was handed each

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import update
 
 from exchange.asks.models import Ask
+from exchange.asks.queries import PEOPLE_BARE
 from exchange.asks.schemas import dump_ask
 from exchange.clock import utcnow
+from exchange.db import dialect_insert
 from exchange.events import WaveSent
 from exchange.matching import candidates, ranking
 from exchange.matching.models import MatchWave
@@ -35,25 +37,31 @@ def facts(ask: Ask) -> ranking.AskFacts:
                             area=ask.area)
 
 
-def _claim(session, ask: Ask, round_: int, wave: int) -> MatchWave | None:
-    row = MatchWave(ask_id=ask.id, round=round_, wave=wave, offered=0, ran_at=utcnow())
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return None
-    return row
+def _claim(session, ask: Ask, round_: int, wave: int) -> bool:
+    """This wave is ours to send: one ``INSERT … ON CONFLICT DO NOTHING`` (a second job for the
+    same wave waits on the first's row and then finds it taken), no savepoint round trips."""
+    insert = dialect_insert(session)
+    claimed = session.execute(insert(MatchWave).values(
+        ask_id=ask.id, round=round_, wave=wave, offered=0, ran_at=utcnow())
+        .on_conflict_do_nothing().returning(MatchWave.ask_id)).first()
+    return claimed is not None
+
+
+def _count_offered(session, ask: Ask, round_: int, wave: int, offered: int) -> None:
+    if offered:
+        session.execute(update(MatchWave).where(
+            MatchWave.ask_id == ask.id, MatchWave.round == round_, MatchWave.wave == wave)
+            .values(offered=offered))
 
 
 def run_wave(uow, *, ask_id: int, round_: int, wave: int, presence: Presence | None = None,
              seed: int = 0) -> list[int] | None:
     """Send one wave; returns the member ids offered, or None when there was nothing to do."""
     s, settings = uow.session, uow.settings
-    ask = s.get(Ask, ask_id)
+    ask = s.get(Ask, ask_id, options=PEOPLE_BARE)
     if ask is None or ask.status != "open" or ask.hidden or ask.match_round != round_:
         return None
-    claimed = _claim(s, ask, round_, wave)
-    if claimed is None:
+    if not _claim(s, ask, round_, wave):
         return None
     if wave > settings.max_waves:
         _widen(uow, ask)
@@ -61,7 +69,7 @@ def run_wave(uow, *, ask_id: int, round_: int, wave: int, presence: Presence | N
     chosen, rest = _choose(s, ask, presence or NoPresence(), settings.wave_size, seed)
     dumped = dump_ask(ask)  # once per wave: every offer and nudge carries the same ask
     offered = _offer_all(uow, ask, dumped, chosen, wave)
-    claimed.offered = len(offered)
+    _count_offered(s, ask, round_, wave, len(offered))
     if wave == 1 and round_ == 0:
         _suggest_paying_forward(uow, dumped, rest[: settings.wave_size])
     next_at = utcnow() + timedelta(seconds=settings.wave_seconds)
