@@ -49,16 +49,18 @@ from benchmarks.live import (
     seed_open_asks,
     skip_remembered_asks,
 )
+from benchmarks.table import Row
 from exchange import migrate
 from exchange.adapters.push import RedisPushPublisher
 from exchange.db import Database
 from exchange.members.models import ApiToken
 
 READERS = 8
-CONNECT_TIMEOUT = 20.0  # one socket's handshake; longer counts as failed
-CONNECTING_AT_ONCE = 200
+CONNECT_TIMEOUT = 30.0  # one socket's handshake (queued behind the others); longer: failed
+CONNECTING_AT_ONCE = 100
 PUSH_TIMEOUT = 30.0
-READ_TIMEOUT = 15.0
+READ_TIMEOUT = 10.0
+READ_PHASE_LIMIT = 60.0  # a server that stopped answering ends the phase, not the bench
 
 
 def raise_fd_limit() -> int:
@@ -187,6 +189,8 @@ class HeldSockets:
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(10)
+            if not self._thread.is_alive():
+                self.loop.close()
 
     async def _close_all(self) -> None:
         # Closing the session closes every connection (the server sees each socket go, as when
@@ -247,7 +251,8 @@ class ConnectionsResult:
         return out
 
 
-def _member_ids(db: Database, tokens: list[str]) -> list[int]:
+def member_ids_of(db: Database, tokens: list[str]) -> list[int]:
+    """The member each API token belongs to, in the tokens' order."""
     digests = [hashlib.sha256(t.encode()).hexdigest() for t in tokens]
     by_digest: dict[str, int] = {}
     with db.engine.connect() as conn:
@@ -268,6 +273,10 @@ def read_phase(base: str, tokens: list[str], total: int) -> Reads:
         with requests.Session() as http:
             http.headers["Authorization"] = f"Bearer {token}"
             for _ in range(count):
+                if time.perf_counter() > give_up:
+                    with lock:
+                        reads.failures["not sent: phase over time"] += 1
+                    continue
                 start = time.perf_counter()
                 try:
                     r = http.get(base + "/api/v1/asks", params={"for_me": "true"},
@@ -283,6 +292,7 @@ def read_phase(base: str, tokens: list[str], total: int) -> Reads:
                         reads.failures[why] += 1
 
     started = time.perf_counter()
+    give_up = started + READ_PHASE_LIMIT
     with ThreadPoolExecutor(max_workers=len(tokens)) as pool:
         list(pool.map(work, tokens, shares))
     reads.seconds = time.perf_counter() - started
@@ -321,7 +331,7 @@ def run(database_url: str, redis_url: str, connections: int = 5000, reads: int =
         skip_remembered_asks(db, redis_url)
         tokens = seed_members(db, connections + READERS, skill=tag)
         readers, holders = tokens[:READERS], tokens[READERS:]
-        member_ids = _member_ids(db, holders)
+        member_ids = member_ids_of(db, holders)
         feed = seed_open_asks(db, FEED_ASKS, tag)
         live = LiveExchange(database_url, redis_url, server=server, env=env, compose=compose)
         with live:
@@ -344,6 +354,27 @@ def run(database_url: str, redis_url: str, connections: int = 5000, reads: int =
     finally:
         close_asks(db, feed)
         db.dispose()
+
+
+def rows(result: ConnectionsResult) -> list[Row]:
+    """The table rows: the reads while connected, against the same reads with none."""
+    base = Row("connections baseline: for_me reads, no socket", f"{READERS} threads",
+               result.baseline.samples_ms, result.baseline.per_second)
+    return [Row("connections: for_me reads while connected",
+                f"{result.connected} sockets", result.reads.samples_ms, result.reads.per_second,
+                result.peak_mb, "c", base), base]
+
+
+def notes(result: ConnectionsResult) -> list[str]:
+    where = "docker-compose.yml's web command" if result.server == "production" \
+        else "exchange serve"
+    lines = [f"connections: {result.connected} of {result.connections} sockets connected to "
+             f"{where}; RSS per socket {result.kb_per_socket:.1f} KiB (the web process "
+             f"{result.rss_before_kb / 1024:.1f} -> {result.rss_after_kb / 1024:.1f} MiB); a "
+             f"push to every member reached {result.pushed} sockets; reads = GET "
+             f"/api/v1/asks?for_me=true from {READERS} threads."]
+    lines += [f"connections: ANOMALY {line}" for line in result.anomalies]
+    return lines
 
 
 def main() -> None:
