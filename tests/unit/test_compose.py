@@ -277,7 +277,18 @@ def test_the_proxy_keeps_each_client_on_one_web_container_and_passes_websockets(
     assert 'proxy_set_header Upgrade $http_upgrade;' in conf
     source, target = services["proxy"]["volumes"][0].split(":")[:2]
     assert (ROOT / source).resolve() == (ROOT / "deploy" / "nginx.conf").resolve()
-    assert target == "/etc/nginx/conf.d/default.conf"
+    assert target == "/etc/nginx/nginx.conf"
+
+
+def test_the_proxy_holds_as_many_sockets_as_the_web_processes_behind_it(services):
+    # every proxied socket is two nginx connections; a web process takes --worker-connections
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    command = services["web"]["command"]
+    per_web = int(command[command.index("--worker-connections") + 1])
+    nginx = int(re.search(r"worker_connections (\d+);", conf)[1])
+    assert nginx >= 2 * per_web
+    assert int(re.search(r"worker_rlimit_nofile (\d+);", conf)[1]) >= nginx
+    assert int(services["proxy"]["ulimits"]["nofile"]) >= nginx
 
 
 def test_only_the_proxy_is_published_and_on_the_port_nginx_listens_on(services):
