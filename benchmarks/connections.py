@@ -58,6 +58,7 @@ from exchange.members.models import ApiToken
 READERS = 8
 CONNECT_TIMEOUT = 30.0  # one socket's handshake (queued behind the others); longer: failed
 CONNECTING_AT_ONCE = 100
+HANDSHAKE_RETRIES = 2  # a handshake that timed out or failed is tried again, twice
 PUSH_TIMEOUT = 30.0
 READ_TIMEOUT = 10.0
 READ_PHASE_LIMIT = 60.0  # a server that stopped answering ends the phase, not the bench
@@ -99,6 +100,7 @@ class HeldSockets:
         self.events: dict[int, list[tuple[str, object]]] = {}
         self.outcomes: Counter = Counter()  # "connected", "refused", "failed: <why>"
         self.open_now = 0
+        self.retries = 0  # handshakes tried again after a timeout or failure
         self._session = None
         self._sockets: list = []
         self._readers: list[asyncio.Task] = []
@@ -124,16 +126,21 @@ class HeldSockets:
         self.events[index] = []
         async with gate:
             ws = None
-            try:
-                ws = await asyncio.wait_for(self._handshake(token), CONNECT_TIMEOUT)
-            except TimeoutError:
-                outcome = "failed: timed out"
-            except ConnectionRefusedError:
-                outcome = "refused"
-            except Exception as exc:  # noqa: BLE001 - counted and reported, never raised
-                outcome = f"failed: {type(exc).__name__}"
-            else:
-                outcome = "connected"
+            for attempt in range(1 + HANDSHAKE_RETRIES):  # as a real client reconnects
+                if attempt:
+                    self.retries += 1
+                try:
+                    ws = await asyncio.wait_for(self._handshake(token), CONNECT_TIMEOUT)
+                except TimeoutError:
+                    outcome = "failed: timed out"
+                except ConnectionRefusedError:
+                    outcome = "refused"
+                    break
+                except Exception as exc:  # noqa: BLE001 - counted and reported, never raised
+                    outcome = f"failed: {type(exc).__name__}"
+                else:
+                    outcome = "connected"
+                    break
             self.outcomes[outcome] += 1
         if ws is not None:
             self._sockets.append(ws)
@@ -222,6 +229,7 @@ class ConnectionsResult:
     rss_before_kb: int
     rss_after_kb: int
     pushed: int  # sockets the push to every member reached
+    retries: int  # handshakes tried again (the connect storm, not the holding)
     baseline: Reads
     reads: Reads
     peak_mb: float = 0.0
@@ -350,7 +358,7 @@ def run(database_url: str, redis_url: str, connections: int = 5000, reads: int =
             finally:
                 sockets.close()
         return ConnectionsResult(server, connections, outcomes, before, after, pushed,
-                                 baseline, while_connected, live.peak_mb)
+                                 sockets.retries, baseline, while_connected, live.peak_mb)
     finally:
         close_asks(db, feed)
         db.dispose()
@@ -371,7 +379,8 @@ def notes(result: ConnectionsResult) -> list[str]:
     lines = [f"connections: {result.connected} of {result.connections} sockets connected to "
              f"{where}; RSS per socket {result.kb_per_socket:.1f} KiB (the web process "
              f"{result.rss_before_kb / 1024:.1f} -> {result.rss_after_kb / 1024:.1f} MiB); a "
-             f"push to every member reached {result.pushed} sockets; reads = GET "
+             f"push to every member reached {result.pushed} sockets; {result.retries} "
+             f"handshakes were tried again after a timeout; reads = GET "
              f"/api/v1/asks?for_me=true from {READERS} threads."]
     lines += [f"connections: ANOMALY {line}" for line in result.anomalies]
     return lines
@@ -394,7 +403,7 @@ def main() -> None:
     print(f"{result.server}: {result.connected}/{result.connections} connected "
           f"({dict(result.outcomes)}), {result.kb_per_socket:.1f} KiB RSS per socket "
           f"({result.rss_before_kb} -> {result.rss_after_kb} KiB), push reached "
-          f"{result.pushed}")
+          f"{result.pushed}; {result.retries} handshakes retried")
     for name, r in (("baseline", result.baseline), ("while connected", result.reads)):
         if r.samples_ms:
             print(f"  reads {name}: p50 {percentile(r.samples_ms, 50):.1f} ms, p99 "

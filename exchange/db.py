@@ -5,6 +5,8 @@ app, workers and CLI share it without an app context. SQLite runs in WAL mode wi
 timeout and foreign keys on, so concurrent writers queue instead of failing; timestamps are
 stored in UTC and always come back timezone-aware on both databases. On SQLite only a unit of
 work that may write takes the write lock when it begins; reads never wait for a writer.
+Writers of one process queue on a lock of the process's own first (cooperative under gevent:
+``_sqlite_begin``).
 """
 
 from __future__ import annotations
