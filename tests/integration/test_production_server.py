@@ -21,6 +21,11 @@ from benchmarks.live import LiveExchange, production_command, seed_members
 pytestmark = pytest.mark.slow
 
 
+def _threads(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("Threads:"))
+
+
 @pytest.mark.parametrize(("server", "sockets"), [("production", 300), ("serve", 120)])
 def test_the_web_process_holds_many_sockets_and_still_answers(server, sockets, database_url, db,
                                                                redis_url, tmp_path):
@@ -42,6 +47,8 @@ def test_the_web_process_holds_many_sockets_and_still_answers(server, sockets, d
             feed = requests.get(live.url + "/api/v1/asks", params={"for_me": "true"},
                                 headers={"Authorization": f"Bearer {reader}"}, timeout=10)
             assert feed.status_code == 200 and "items" in feed.json()
+            # a greenlet per socket, not a thread: the threaded modes ran ~4 threads a socket
+            assert _threads(live.web_pid) < sockets / 4
             reached = push_to_all(redis_url, channel, member_ids[1:], uuid.uuid4().hex, held,
                                   sockets)
             assert reached == sockets
