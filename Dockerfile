@@ -20,6 +20,6 @@ RUN pip install . \
 
 USER exchange
 EXPOSE 8000
-# The Flask server for now; gunicorn (gevent, Socket.IO over the Redis message queue) replaces it
-# with the real-time issue.
+# On its own the image runs `exchange serve` (gevent, like production); docker-compose.yml's web
+# service runs the production command instead (gunicorn's gevent worker, docs/decisions/0009).
 CMD ["exchange", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -76,7 +76,8 @@ class ApiResult:
                           self.background) if p.failures]
 
 
-def run(database_url: str, redis_url: str, threads: int = 8, requests_: int = 400) -> ApiResult:
+def run(database_url: str, redis_url: str, threads: int = 8, requests_: int = 400,
+        server: str = "serve") -> ApiResult:
     threads = max(1, min(threads, requests_))
     migrate.upgrade(database_url)
     db = Database(database_url)
@@ -87,7 +88,7 @@ def run(database_url: str, redis_url: str, threads: int = 8, requests_: int = 40
         tokens = seed_members(db, threads + WRITERS, skill=tag)
         feed = seed_open_asks(db, FEED_ASKS, tag)
         analyze(db)
-        live = LiveExchange(database_url, redis_url)
+        live = LiveExchange(database_url, redis_url, server=server)
         with live:
             everyone = [_session(t) for t in tokens]
             sessions, writers = everyone[:threads], everyone[threads:]

@@ -23,20 +23,21 @@ from sqlalchemy.engine import make_url
 from benchmarks.table import Report, Row, self_peak_mb, throughput
 from exchange.config import ConfigError, Settings
 
-SCENARIOS = ("latency", "race", "matching", "api", "sustained", "scaleout")
+SCENARIOS = ("latency", "race", "matching", "api", "connections", "sustained", "scaleout")
 # matching first: with --reset it empties the db. sustained and scaleout (the slow ones) run
 # only when named.
-ORDER = ("matching", "latency", "race", "api", "sustained", "scaleout")
-BY_DEFAULT = ("matching", "latency", "race", "api")
-NEEDS_REDIS = {"latency", "race", "api", "sustained", "scaleout"}
+ORDER = ("matching", "latency", "race", "api", "connections", "sustained", "scaleout")
+BY_DEFAULT = ("matching", "latency", "race", "api", "connections")
+NEEDS_REDIS = {"latency", "race", "api", "connections", "sustained", "scaleout"}
 DEFAULTS = {"latency": {"helpers": 200, "asks": 50}, "race": {"helpers": 10, "asks": 20},
-            "matching": {"asks": 50},
+            "matching": {"asks": 50}, "connections": {"connections": 5000},
             "sustained": {"helpers": 1000, "rate": 50.0, "seconds": 30.0},
             "scaleout": {"helpers": 200, "rate": 20.0, "seconds": 10.0}}
 # --quick: every scenario small enough that the whole run stays well under two minutes on
 # two cores (.ci/run reports it; the figures are indicative, not the targets' measurements).
 QUICK = {"latency": {"helpers": 50, "asks": 20}, "race": {"helpers": 10, "asks": 5},
          "matching": {"asks": 20, "sizes": "1000"}, "api": {"requests": 200, "threads": 8},
+         "connections": {"connections": 500},
          "sustained": {"helpers": 100, "rate": 20.0, "seconds": 5.0},
          "scaleout": {"helpers": 50, "rate": 10.0, "seconds": 5.0}}
 
@@ -81,7 +82,8 @@ def _shown(url: str) -> str:
               help="matching: member counts, comma-separated, each on a fresh schema. "
                    "100000 works too but takes minutes.")
 @click.option("--requests", "requests_", type=click.IntRange(1), default=400,
-              show_default=True, help="api: requests per phase (reads, writes, baseline).")
+              show_default=True, help="api: requests per phase (reads, writes, baseline); "
+                                      "connections: reads per phase.")
 @click.option("--threads", type=click.IntRange(1), default=8, show_default=True,
               help="api: client threads.")
 @click.option("--rate", type=click.FloatRange(min=0.1), default=None,
@@ -97,17 +99,23 @@ def _shown(url: str) -> str:
 @click.option("--quick", is_flag=True,
               help="Small sizes for every scenario (under two minutes; what .ci/run reports). "
                    "Sizes given explicitly still win.")
+@click.option("--connections", type=click.IntRange(1), default=None,
+              help="connections: sockets held open (default 5000; --quick 500).")
+@click.option("--server", type=click.Choice(("serve", "production")), default=None,
+              help="latency, api, sustained, scaleout: the web process they start: `exchange "
+                   "serve` (the default) or docker-compose.yml's gunicorn command. connections "
+                   "runs the production command unless --server serve is given.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True),
               default=None, help="Also write the results as JSON to this file.")
 def bench(scenarios: tuple[str, ...], helpers: int | None, asks: int | None, sizes: str,
           requests_: int, threads: int, rate: float | None, seconds: float | None,
           reset: bool, scratch: bool, plans: bool, quick: bool,
-          json_path: str | None) -> None:
+          connections: int | None, server: str | None, json_path: str | None) -> None:
     """Run the benchmark suite and print one table: scenario, size, p50, p99, throughput,
     peak memory, and the ratio to a baseline measured in the same run.
 
     \b
-    SCENARIO (several may be given; none runs the first four):
+    SCENARIO (several may be given; none runs the first five):
       latency   POST /asks -> first ask.offered at N connected python-socketio
                 helpers (baseline: Redis PUBLISH -> subscriber)
       race      N helpers accept one open ask at once; exactly one 200, the
@@ -117,6 +125,10 @@ def bench(scenarios: tuple[str, ...], helpers: int | None, asks: int | None, siz
       api       GET /asks?for_me=true reads (alone, and while 2 threads write) and
                 POST /asks + cancel writes from K threads
                 (baseline: GET /healthz)
+      connections N sockets held against docker-compose.yml's web command:
+                connected count, RSS per socket, and GET /asks?for_me=true
+                from 8 threads while they are connected, a push to all
+                (baseline: the same reads with no socket connected)
       sustained R asks/s open loop for T s at N helpers connected from a light
                 client process: post -> first offer, and how long the queues take
                 to empty after the last post (baseline: Redis PUBLISH)
@@ -179,17 +191,22 @@ def bench(scenarios: tuple[str, ...], helpers: int | None, asks: int | None, siz
                               scratch=scratch, plans=plans)
                 elif name == "latency":
                     _latency(report, url, redis_url, helpers or defaults["latency"]["helpers"],
-                             asks or defaults["latency"]["asks"])
+                             asks or defaults["latency"]["asks"], server or "serve")
                 elif name == "race":
                     _race(report, url, redis_url, helpers or defaults["race"]["helpers"],
                           asks or defaults["race"]["asks"])
+                elif name == "connections":
+                    _connections(report, url, redis_url,
+                                 connections or defaults["connections"]["connections"],
+                                 requests_, server or "production")
                 elif name in ("sustained", "scaleout"):
                     _open_loop(report, name, url, redis_url, {
                         "helpers": helpers or defaults[name]["helpers"],
                         "rate": rate or defaults[name]["rate"],
-                        "seconds": seconds or defaults[name]["seconds"]})
+                        "seconds": seconds or defaults[name]["seconds"],
+                        "server": server or "serve"})
                 else:
-                    _api(report, url, redis_url, threads, requests_)
+                    _api(report, url, redis_url, threads, requests_, server or "serve")
             except Exception as exc:  # noqa: BLE001 - one scenario failing leaves the others
                 failed.append(name)
                 report.notes.append(f"{name}: FAILED: {type(exc).__name__}: {exc}")
@@ -251,9 +268,10 @@ def _matching(report: Report, url: str, sizes: list[int], asks: int, *, scratch:
                         "query alone, first wave = pool, ranking, offers, notifications, commit.")
 
 
-def _latency(report: Report, url: str, redis_url: str, helpers: int, asks: int) -> None:
+def _latency(report: Report, url: str, redis_url: str, helpers: int, asks: int,
+             server: str) -> None:
     from benchmarks import latency
-    result = latency.run(url, redis_url, helpers=helpers, asks=asks)
+    result = latency.run(url, redis_url, helpers=helpers, asks=asks, server=server)
     lat, floor = result["latency_ms"], result["baseline_ms"]
     base = Row("latency baseline: redis publish", "1 subscriber", floor, _sequential(floor))
     report.rows += [Row("latency: post -> ask.offered", f"{helpers} helpers", lat,
@@ -287,9 +305,10 @@ def _race(report: Report, url: str, redis_url: str, helpers: int, races: int) ->
                             "ask_taken; time = first request sent -> last answer.")
 
 
-def _api(report: Report, url: str, redis_url: str, threads: int, requests_: int) -> None:
+def _api(report: Report, url: str, redis_url: str, threads: int, requests_: int,
+         server: str) -> None:
     from benchmarks import api
-    result = api.run(url, redis_url, threads=threads, requests_=requests_)
+    result = api.run(url, redis_url, threads=threads, requests_=requests_, server=server)
     size = f"{result.threads} threads"
     base = Row("api baseline: GET /healthz", size, result.baseline.samples_ms,
                result.baseline.per_second)
@@ -310,6 +329,14 @@ def _api(report: Report, url: str, redis_url: str, threads: int, requests_: int)
         report.notes += [f"  {line}" for line in result.anomalies]
     else:
         report.notes.append(note + "; every answer 2xx.")
+
+
+def _connections(report: Report, url: str, redis_url: str, count: int, reads: int,
+                 server: str) -> None:
+    from benchmarks import connections
+    result = connections.run(url, redis_url, connections=count, reads=reads, server=server)
+    report.rows += connections.rows(result)
+    report.notes += connections.notes(result)
 
 
 def _open_loop(report: Report, name: str, url: str, redis_url: str, sizes: dict) -> None:

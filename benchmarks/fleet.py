@@ -2,9 +2,9 @@
 
 ``fleet(database_url, redis_url, webs=W, workers=K)`` starts W web processes and K workers on
 one database and one Redis, all on one push channel (so a push published by any worker reaches
-a client connected to any web process), with hop tracing on; it yields the web URLs. The
-server command lives in this one place (``benchmarks.live.LiveExchange``: ``exchange serve``
-today), so the scenarios move to the production command by changing it here.
+a client connected to any web process), with hop tracing on; it yields the web URLs. Each web
+process is ``exchange serve`` or, with ``server="production"``, docker-compose.yml's web command
+(``benchmarks.live.LiveExchange``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class Fleet:
 
 @contextmanager
 def fleet(database_url: str, redis_url: str, *, webs: int = 1, workers: int = 1,
-          env: dict[str, str] | None = None) -> Iterator[Fleet]:
+          env: dict[str, str] | None = None, server: str = "serve") -> Iterator[Fleet]:
     channel = f"bench-{uuid.uuid4().hex}"
     shared = {"EXCHANGE_TRACE_HOPS": "1", "EXCHANGE_PUSH_CHANNEL": channel, **(env or {})}
     found = Fleet(urls=[])
@@ -37,7 +37,8 @@ def fleet(database_url: str, redis_url: str, *, webs: int = 1, workers: int = 1,
         raise ValueError("each worker runs beside a web process: workers <= webs")
     with ExitStack() as stack:
         for i in range(webs):
-            live = LiveExchange(database_url, redis_url, worker=i < workers, env=shared)
+            live = LiveExchange(database_url, redis_url, worker=i < workers, env=shared,
+                                server=server)
             stack.enter_context(live)
             found.urls.append(live.url)
             found.lives.append(live)

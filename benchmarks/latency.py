@@ -91,7 +91,8 @@ class Swarm:
             list(pool.map(lambda client: client.disconnect(), self.clients))
 
 
-def run(database_url: str, redis_url: str, helpers: int = 200, asks: int = 50) -> dict:
+def run(database_url: str, redis_url: str, helpers: int = 200, asks: int = 50,
+        server: str = "serve") -> dict:
     """Measure; the dict has the samples (ms), the baseline (ms), the wall time spent posting
     (s), how many asks got no offer in time, and the server's and worker's peak memory (MB)."""
     migrate.upgrade(database_url)
@@ -102,7 +103,7 @@ def run(database_url: str, redis_url: str, helpers: int = 200, asks: int = 50) -
         asker, *tokens = seed_members(db, helpers + 1, skill=tag)
     finally:
         db.dispose()
-    live = LiveExchange(database_url, redis_url, env={"EXCHANGE_TRACE_HOPS": "1"})
+    live = LiveExchange(database_url, redis_url, env={"EXCHANGE_TRACE_HOPS": "1"}, server=server)
     with live:
         swarm = Swarm(live.url, tokens)
         try:

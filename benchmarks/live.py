@@ -35,6 +35,8 @@ from exchange.db import Database
 from exchange.members.models import ApiToken, Member, MemberSkill
 
 BIN = Path(sys.executable).parent
+COMPOSE = Path(__file__).resolve().parents[1] / "docker-compose.yml"
+SERVERS = ("serve", "production")
 START_TIMEOUT = 60.0  # a loaded box can take a while to import the app
 STOP_TIMEOUT = 20.0
 
@@ -134,11 +136,47 @@ def skip_remembered_asks(db: Database, redis_url: str) -> int:
     return remembered
 
 
+def production_command(port: int, compose: Path = COMPOSE) -> list[str]:
+    """docker-compose.yml's ``web`` command (gunicorn), bound to 127.0.0.1:``port`` instead of
+    the container's 0.0.0.0:8000, with this environment's gunicorn and without gunicorn's
+    control socket (one fixed path in $HOME, which gunicorns running side by side on one
+    machine would take from each other). Read from the file each time, so what the bench
+    measures is what the deployment runs."""
+    import yaml  # a dev dependency, as the bench is a development tool
+
+    command = list(yaml.safe_load(compose.read_text())["services"]["web"]["command"])
+    if command[0] != "gunicorn" or "--bind" not in command:
+        raise RuntimeError(f"{compose}: the web command is not a gunicorn --bind command: "
+                           f"{command}")
+    command[0] = str(BIN / "gunicorn")
+    command[command.index("--bind") + 1] = f"127.0.0.1:{port}"
+    command.insert(-1, "--no-control-socket")
+    return command
+
+
+def worker_pids(pid: int) -> list[int]:
+    """The child processes of ``pid`` (gunicorn's workers under its arbiter)."""
+    children: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            children += [int(c) for c in (task / "children").read_text().split()]
+    except OSError:
+        return []
+    return children
+
+
 class LiveExchange:
-    """``with LiveExchange(db_url, redis_url) as live:`` — ``live.url`` serves the API."""
+    """``with LiveExchange(db_url, redis_url) as live:`` — ``live.url`` serves the API.
+
+    ``server="serve"`` runs ``exchange serve``; ``server="production"`` runs docker-compose.yml's
+    web command (gunicorn, ``production_command``) as the process named ``web``."""
 
     def __init__(self, database_url: str, redis_url: str, *, worker: bool = True,
-                 env: dict[str, str] | None = None):
+                 env: dict[str, str] | None = None, server: str = "serve",
+                 compose: Path = COMPOSE):
+        if server not in SERVERS:
+            raise ValueError(f"server must be one of {SERVERS}, not {server!r}")
+        self.server, self.compose = server, compose
         self.port = free_port()
         self.env = {**os.environ, "EXCHANGE_ENV": "test", "EXCHANGE_DATABASE_URL": database_url,
                     "EXCHANGE_REDIS_URL": redis_url, "EXCHANGE_RATE_LIMITS": "off",
@@ -155,7 +193,10 @@ class LiveExchange:
 
     def __enter__(self) -> LiveExchange:
         try:
-            self._spawn("serve", "serve", "--port", str(self.port))
+            if self.server == "production":
+                self._spawn_command("web", production_command(self.port, self.compose))
+            else:
+                self._spawn("serve", "serve", "--port", str(self.port))
             if self.with_worker:
                 self._spawn("worker", "worker")
             self._wait()
@@ -168,10 +209,27 @@ class LiveExchange:
         self.stop()
 
     def _spawn(self, name: str, *args: str) -> None:
+        self._spawn_command(name, [str(BIN / "exchange"), *args])
+
+    def _spawn_command(self, name: str, command: list[str]) -> None:
         with open(self.logs / f"{name}.log", "wb") as log:
             self.processes[name] = subprocess.Popen(
-                [str(BIN / "exchange"), *args], env=self.env, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True)
+                command, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)
+
+    @property
+    def web_pid(self) -> int:
+        """The pid that serves the requests: ``exchange serve`` itself, or gunicorn's (one)
+        worker under its arbiter."""
+        if self.server == "serve":
+            return self.processes["serve"].pid
+        arbiter = self.processes["web"].pid
+        deadline = time.monotonic() + START_TIMEOUT
+        while not (children := worker_pids(arbiter)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not children:
+            raise RuntimeError(f"gunicorn ({arbiter}) has no worker process")
+        return children[0]
 
     def _wait(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT
@@ -186,8 +244,9 @@ class LiveExchange:
             except requests.RequestException:
                 pass
             time.sleep(0.1)
-        raise RuntimeError(f"exchange serve did not come up in {START_TIMEOUT:.0f} s:\n"
-                           f"{self.log('serve')}")
+        name = "web" if self.server == "production" else "serve"
+        raise RuntimeError(f"the {name} process did not come up in {START_TIMEOUT:.0f} s:\n"
+                           f"{self.log(name)}")
 
     def log(self, name: str, tail: int = 4000) -> str:
         try:
@@ -196,8 +255,10 @@ class LiveExchange:
             return ""
 
     def stop(self) -> None:
-        for proc in self.processes.values():
-            _signal_group(proc, signal.SIGTERM)
+        for name, proc in self.processes.items():
+            # gunicorn: SIGINT is its quick shutdown (SIGTERM waits up to 30 s for every open
+            # websocket to end); exchange serve and the worker stop cleanly on SIGTERM.
+            _signal_group(proc, signal.SIGINT if name == "web" else signal.SIGTERM)
         for proc in self.processes.values():
             self.peak_mb = max(self.peak_mb, _reap(proc))
         self.processes.clear()

@@ -27,14 +27,14 @@ from exchange.db import Database
 
 
 def run(database_url: str, redis_url: str, *, helpers: int = 200, rate: float = 20.0,
-        seconds: float = 10.0) -> dict:
+        seconds: float = 10.0, server: str = "serve") -> dict:
     migrate.upgrade(database_url)
-    return {"single": _one(database_url, redis_url, 1, helpers, rate, seconds),
-            "double": _one(database_url, redis_url, 2, helpers, rate, seconds)}
+    return {"single": _one(database_url, redis_url, 1, helpers, rate, seconds, server),
+            "double": _one(database_url, redis_url, 2, helpers, rate, seconds, server)}
 
 
 def _one(database_url: str, redis_url: str, size: int, helpers: int, rate: float,
-         seconds: float) -> dict:
+         seconds: float, server: str) -> dict:
     total = max(1, int(rate * seconds))
     db = Database(database_url)
     tag = run_tag()
@@ -45,7 +45,8 @@ def _one(database_url: str, redis_url: str, size: int, helpers: int, rate: float
     finally:
         db.dispose()
     folder = Path(tempfile.mkdtemp(prefix="exchange-bench-scaleout-"))
-    with fleet(database_url, redis_url, webs=size, workers=size) as live, ExitStack() as stack:
+    with fleet(database_url, redis_url, webs=size, workers=size, server=server) as live, \
+            ExitStack() as stack:
         swarms = [stack.enter_context(Swarm(url, tokens[i::size], folder))
                   for i, url in enumerate(live.urls)]
         posted, failures, last_due = post_open_loop(live.urls, askers, tag, rate, total)

@@ -66,7 +66,7 @@ def busy(connection: redis.Redis, queues: tuple[str, ...] = DRAINED) -> int:
 
 
 def run(database_url: str, redis_url: str, *, helpers: int = 1000, rate: float = 50.0,
-        seconds: float = 30.0) -> dict:
+        seconds: float = 30.0, server: str = "serve") -> dict:
     migrate.upgrade(database_url)
     total = max(1, int(rate * seconds))
     db = Database(database_url)
@@ -78,7 +78,7 @@ def run(database_url: str, redis_url: str, *, helpers: int = 1000, rate: float =
     finally:
         db.dispose()
     folder = Path(tempfile.mkdtemp(prefix="exchange-bench-sustained-"))
-    with fleet(database_url, redis_url, webs=1, workers=1) as live, \
+    with fleet(database_url, redis_url, webs=1, workers=1, server=server) as live, \
             Swarm(live.urls[0], helper_tokens, folder) as swarm:
         posted, failures, last_due = post_open_loop(live.urls, askers, tag, rate, total)
         drain = drain_after(redis_url, last_due)

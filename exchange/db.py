@@ -5,10 +5,14 @@ app, workers and CLI share it without an app context. SQLite runs in WAL mode wi
 timeout and foreign keys on, so concurrent writers queue instead of failing; timestamps are
 stored in UTC and always come back timezone-aware on both databases. On SQLite only a unit of
 work that may write takes the write lock when it begins; reads never wait for a writer.
+Writers of one process queue on a lock of the process's own first (cooperative under gevent:
+``_sqlite_begin``).
 """
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -70,16 +74,62 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cursor.close()
 
 
-def _sqlite_begin(conn):
-    # A unit of work that may write takes the write lock at BEGIN (IMMEDIATE), so read-then-
-    # write transactions queue on busy_timeout instead of failing with "database is locked"
-    # when two upgrade at once. One that only reads (``Database.session(write=False)``) begins
-    # DEFERRED: in WAL mode it reads its snapshot while a writer works, and holds nobody up.
-    mode = conn.get_execution_options().get(BEGIN_OPTION, "IMMEDIATE")
-    conn.exec_driver_sql(f"BEGIN {mode}")
-
-
 BEGIN_OPTION = "exchange_sqlite_begin"
+WRITE_LOCK_TIMEOUT = 30.0  # as long as SQLite's own busy_timeout below
+_HOLDS = "exchange_write_lock"  # in a DBAPI connection's ``info``: it holds the process lock
+_write_locks: dict[str, threading.Lock] = {}
+_write_locks_guard = threading.Lock()
+
+
+def _write_lock(url: str) -> threading.Lock:
+    """One lock per SQLite database per process, shared by every engine on that file.
+
+    Created when the first engine is made, so in a gevent-patched process (``exchange serve``)
+    ``threading.Lock`` is gevent's cooperative lock."""
+    with _write_locks_guard:
+        return _write_locks.setdefault(url, threading.Lock())
+
+
+def _sqlite_begin(lock: threading.Lock):
+    """Begin a SQLite transaction: IMMEDIATE for a unit of work that may write, DEFERRED for
+    one that only reads (``Database.session(write=False)``).
+
+    A writer takes the write lock at BEGIN, so read-then-write transactions queue instead of
+    failing with "database is locked" when two upgrade at once; a reader in WAL mode reads its
+    snapshot while a writer works, and holds nobody up. Writers of one process first queue on
+    a process-wide lock, released at commit or rollback: SQLite's own wait for its lock is a
+    busy-wait in C that never yields, so under gevent a greenlet waiting there would freeze the
+    whole process (the lock's holder is another greenlet, which could never run to release
+    it) until busy_timeout. Queued on this lock, a waiting greenlet yields instead; with
+    threads it costs nothing. Writers in other processes (the worker) still meet SQLite's
+    busy_timeout."""
+
+    def begin(conn):
+        mode = conn.get_execution_options().get(BEGIN_OPTION, "IMMEDIATE")
+        info = conn.connection.info
+        if mode == "IMMEDIATE" and not info.get(_HOLDS):
+            if not lock.acquire(timeout=WRITE_LOCK_TIMEOUT):
+                raise sqlite3.OperationalError("database is locked (by this process's writers)")
+            info[_HOLDS] = True
+        try:
+            conn.exec_driver_sql(f"BEGIN {mode}")
+        except BaseException:
+            _release(conn)
+            raise
+
+    def _release(conn):
+        # ``commit`` fires just before COMMIT runs: nothing yields in between under gevent;
+        # with threads, a writer let in early meets SQLite's busy wait for the COMMIT's length.
+        if conn.connection.info.pop(_HOLDS, False):
+            lock.release()
+
+    def checkin(_dbapi_conn, record):
+        # A connection back in the pool never keeps the lock (one invalidated mid-transaction
+        # may have skipped the rollback event).
+        if record.info.pop(_HOLDS, False):
+            lock.release()
+
+    return begin, _release, checkin
 
 
 def make_engine(url: str) -> Engine:
@@ -91,7 +141,11 @@ def make_engine(url: str) -> Engine:
         def _no_pysqlite_begin(dbapi_conn, _record):
             dbapi_conn.isolation_level = None
 
-        event.listen(engine, "begin", _sqlite_begin)
+        begin, release, checkin = _sqlite_begin(_write_lock(url))
+        event.listen(engine.pool, "checkin", checkin)
+        event.listen(engine, "begin", begin)
+        event.listen(engine, "commit", release)
+        event.listen(engine, "rollback", release)
         return engine
     # JIT off: the matching pool query's cost estimate crosses PostgreSQL's JIT thresholds and
     # compiling it took 0.3 s at 10k members and 2.9 s at 100k, far more than the query itself.

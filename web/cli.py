@@ -67,8 +67,11 @@ def _in_development(settings: Settings) -> bool:
 def run_server(app: Flask, host: str, port: int) -> None:
     """Serve ``app`` and its Socket.IO endpoint until interrupted.
 
-    Werkzeug's threaded server with simple-websocket: fine for one machine. Production runs
-    gunicorn instead (docs/decisions/0004-realtime.md)."""
+    Under ``exchange serve`` the process is gevent-patched (``web.entry``), so Socket.IO runs
+    in gevent mode and this serves with gevent's WSGI server, one greenlet per connection, as
+    production's gunicorn gevent worker does (docs/decisions/0009-server-mode.md). Called from
+    an unpatched process (an app built in-process) it falls back to Werkzeug's threaded server.
+    """
     sio = app.extensions["socketio"]
     # Flask's CLI sets this so a stray app.run() is ignored; Socket.IO's threading mode serves
     # through app.run(), so clear it for this deliberate call.

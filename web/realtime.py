@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 import time
 
@@ -30,8 +31,20 @@ from web.auth import fingerprint
 from web.push_gate import GatedManager, GatedRedisManager
 
 log = logging.getLogger(__name__)
-ASYNC_MODE = "threading"
 MAX_REPLAY = 500
+
+
+def async_mode() -> str:
+    """``"gevent"`` in a process whose sockets gevent has monkey-patched (``web.wsgi`` under
+    gunicorn's gevent worker, ``exchange serve`` through ``web.entry``), else ``"threading"``
+    (the app built in-process by the tests, ``flask --app web``, any unpatched process).
+
+    Chosen from the patching itself, never from whether gevent is importable: a gevent-mode
+    server in an unpatched process would block the whole process on every socket read, and a
+    threading-mode server in a patched one would still work but hold a greenlet-backed thread
+    per socket for nothing (docs/decisions/0009-server-mode.md)."""
+    monkey = sys.modules.get("gevent.monkey")
+    return "gevent" if monkey is not None and monkey.is_module_patched("socket") else "threading"
 
 
 class Sockets:
@@ -162,7 +175,7 @@ def register(sio: SocketIO, sockets: Sockets) -> None:
 
 def init_realtime(app, settings) -> SocketIO:
     """The Socket.IO server on ``app``, sharing rooms through Redis when it is configured."""
-    options = dict(async_mode=ASYNC_MODE, logger=False, engineio_logger=False)
+    options = dict(async_mode=async_mode(), logger=False, engineio_logger=False)
     presence = None
     channel, control = channels(settings.push_channel)
     if settings.redis_url:

@@ -1,11 +1,23 @@
-"""The WSGI entry point for production servers:
+"""The WSGI entry point for production servers (docker-compose.yml's ``web`` command):
 
-    gunicorn --worker-class gthread --workers 1 --threads 100 --bind 0.0.0.0:8000 web.wsgi:app
+    gunicorn --worker-class gevent --workers 1 --worker-connections 10000 \\
+        --bind 0.0.0.0:8000 web.wsgi:app
 
-One process per container (Socket.IO keeps per-connection state in the process; scale out with
-more containers behind a proxy with sticky sessions — docs/decisions/0004-realtime.md).
+One process per container, one greenlet per connection (Socket.IO gevent mode + simple-
+websocket): a connected socket costs a greenlet, not an OS thread, so one process holds
+thousands (docs/decisions/0009-server-mode.md). Scale out with more containers behind a proxy
+with sticky sessions (docs/decisions/0004-realtime.md).
+
+gevent's monkey patching comes first, before Flask, SQLAlchemy, psycopg or redis-py are
+imported, so every socket, lock and sleep they make is cooperative. Gunicorn's gevent worker
+patches too before it loads this module; patching twice is harmless, and this keeps the module
+right under any server that imports it.
 """
 
-from web import create_app
+from gevent import monkey
+
+monkey.patch_all()
+
+from web import create_app  # noqa: E402 - after the patching, on purpose
 
 app = create_app()

@@ -30,7 +30,7 @@ from exchange.db import Database
 pytestmark = pytest.mark.slow
 
 EXCHANGE = Path(sys.executable).with_name("exchange")
-SCENARIOS = ("latency", "race", "matching", "api")
+SCENARIOS = ("latency", "race", "matching", "api", "connections")
 # scenario, size, p50, p99, throughput, peak memory ("12.3 c", "12.3 s" or "-"), ratio
 ROW = re.compile(r"^(?P<scenario>\S.*?)\s{2,}(?P<size>\S.*?)\s{2,}(?P<p50>\d+\.\d+)\s+"
                  r"(?P<p99>\d+\.\d+)\s+(?P<per_second>\d+\.\d+)\s+(?P<peak>\d+\.\d [cs]|-)\s+"
@@ -104,7 +104,7 @@ def test_matching_leaves_the_database_alone_without_reset(bench, bench_url):
 
 def test_every_scenario_prints_its_rows_and_a_baseline(bench):
     result = bench("--helpers", "3", "--asks", "2", "--requests", "20", "--threads", "4",
-                   "--sizes", "50", "--reset")
+                   "--sizes", "50", "--connections", "5", "--reset")
     assert result.returncode == 0, result.stdout + result.stderr
     header = result.stdout.splitlines()[0].split()
     assert header[:2] == ["scenario", "size"]
@@ -118,6 +118,8 @@ def test_every_scenario_prints_its_rows_and_a_baseline(bench):
         "race: accept, all at once", "race baseline: one accept",
         "api: read GET /asks?for_me=true", "api: read GET /asks?for_me=true while writing",
         "api: write POST /asks + cancel", "api baseline: GET /healthz",
+        "connections: for_me reads while connected",
+        "connections baseline: for_me reads, no socket",
     }, result.stdout
     for name, row in rows.items():
         assert float(row["p50"]) <= float(row["p99"]), row
@@ -132,6 +134,9 @@ def test_every_scenario_prints_its_rows_and_a_baseline(bench):
     assert rows["latency: post -> ask.offered"]["size"] == "3 helpers"
     assert rows["matching: first wave"]["size"] == "50 members"
     assert rows["api: read GET /asks?for_me=true"]["size"] == "4 threads"
+    assert rows["connections: for_me reads while connected"]["size"] == "5 sockets"
+    assert "connections: 5 of 5 sockets connected to docker-compose.yml's web command" in \
+        result.stdout
     assert "race: 2 races, each exactly one 200 and 2x409 ask_taken" in result.stdout
     assert "ANOMALY" not in result.stdout and "FAILED" not in result.stdout
 

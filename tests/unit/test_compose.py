@@ -144,18 +144,33 @@ def test_migrate_upgrades_the_database_and_the_worker_runs_jobs(services):
     assert services["worker"]["command"][:2] == ["exchange", "worker"]
 
 
-def test_the_web_runs_one_threaded_gunicorn_process_per_container(services):
+def test_the_web_runs_one_gevent_gunicorn_process_per_container(services):
     command = services["web"]["command"]
     assert command[0] == "gunicorn"
     assert command[command.index("--workers") + 1] == "1"
-    assert command[command.index("--worker-class") + 1] == "gthread"
-    assert int(command[command.index("--threads") + 1]) > 1
+    assert command[command.index("--worker-class") + 1] == "gevent"
+    # gevent's default is 1,000 connections a worker; thousands of sockets need more, and the
+    # container as many descriptors (docs/decisions/0009-server-mode.md)
+    connections = int(command[command.index("--worker-connections") + 1])
+    assert connections >= 5000
+    assert int(services["web"]["ulimits"]["nofile"]) > connections
 
 
 def test_gunicorn_and_its_worker_class_are_installed_with_the_package():
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     assert any(re.match(r"gunicorn\b", dep) for dep in deps)
-    assert importlib.util.find_spec("gunicorn.workers.gthread") is not None
+    assert any(re.match(r"gevent\b", dep) for dep in deps)
+    assert importlib.util.find_spec("gunicorn.workers.ggevent") is not None
+
+
+def test_the_wsgi_module_patches_with_gevent_before_it_imports_anything_else(services):
+    module = services["web"]["command"][-1].partition(":")[0]
+    tree = ast.parse(Path(importlib.util.find_spec(module).origin).read_text())
+    statements = [node for node in tree.body
+                  if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
+    first_import, first_call = statements[0], statements[1]
+    assert isinstance(first_import, ast.ImportFrom) and first_import.module == "gevent"
+    assert ast.unparse(first_call) == "monkey.patch_all()"
 
 
 def test_the_wsgi_target_is_a_module_that_defines_app(services):
@@ -262,7 +277,18 @@ def test_the_proxy_keeps_each_client_on_one_web_container_and_passes_websockets(
     assert 'proxy_set_header Upgrade $http_upgrade;' in conf
     source, target = services["proxy"]["volumes"][0].split(":")[:2]
     assert (ROOT / source).resolve() == (ROOT / "deploy" / "nginx.conf").resolve()
-    assert target == "/etc/nginx/conf.d/default.conf"
+    assert target == "/etc/nginx/nginx.conf"
+
+
+def test_the_proxy_holds_as_many_sockets_as_the_web_processes_behind_it(services):
+    # every proxied socket is two nginx connections; a web process takes --worker-connections
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    command = services["web"]["command"]
+    per_web = int(command[command.index("--worker-connections") + 1])
+    nginx = int(re.search(r"worker_connections (\d+);", conf)[1])
+    assert nginx >= 2 * per_web
+    assert int(re.search(r"worker_rlimit_nofile (\d+);", conf)[1]) >= nginx
+    assert int(services["proxy"]["ulimits"]["nofile"]) >= nginx
 
 
 def test_only_the_proxy_is_published_and_on_the_port_nginx_listens_on(services):
