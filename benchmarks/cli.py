@@ -273,19 +273,31 @@ def _latency(report: Report, url: str, redis_url: str, helpers: int, asks: int,
     from benchmarks import latency
     result = latency.run(url, redis_url, helpers=helpers, asks=asks, server=server)
     lat, floor = result["latency_ms"], result["baseline_ms"]
+    emit = _emit_floor(redis_url, "latency")
     base = Row("latency baseline: redis publish", "1 subscriber", floor, _sequential(floor))
     report.rows += [Row("latency: post -> ask.offered", f"{helpers} helpers", lat,
-                        _sequential(lat), result["peak_mb"], "c", base)]
+                        _sequential(lat), result["peak_mb"], "c", emit)]
     report.rows += [Row(f"latency hop: {name}", f"{helpers} helpers", samples,
                         _sequential(samples), None, "", base)
                     for name, samples in result["hops_ms"].items() if samples]
-    report.rows.append(base)
+    report.rows += [emit, base]
     note = (f"latency: {asks} asks posted one at a time to {helpers} connected helpers; "
             f"{result['asks']} offered")
     if result["missed"]:
         note += (f", ANOMALY: {result['missed']} got no ask.offered within "
                  f"{latency.OFFER_TIMEOUT:.0f} s (left out of p50/p99)")
     report.notes.append(note + ".")
+
+
+def _emit_floor(redis_url: str, scenario: str) -> Row:
+    """The bare-emit floor (``benchmarks.floor``): an HTTP request whose view emits one event,
+    through the same Redis message queue, served by the production command's gevent worker —
+    what post -> ask.offered costs with none of the exchange's work. Its ratio is the target's."""
+    from benchmarks import floor
+    from benchmarks.live import free_port
+    samples = floor.measure(redis_url, free_port())
+    return Row(f"{scenario} baseline: bare emit over HTTP", "1 socket", samples,
+               _sequential(samples))
 
 
 def _race(report: Report, url: str, redis_url: str, helpers: int, races: int) -> None:
@@ -344,7 +356,7 @@ def _open_loop(report: Report, name: str, url: str, redis_url: str, sizes: dict)
     if name == "sustained":
         from benchmarks import latency, sustained
         sustained.add_rows(report, sustained.run(url, redis_url, **sizes),
-                           latency.baseline(redis_url))
+                           latency.baseline(redis_url), _emit_floor(redis_url, "sustained"))
     else:
         from benchmarks import scaleout
         scaleout.add_rows(report, scaleout.run(url, redis_url, **sizes))

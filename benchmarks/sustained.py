@@ -149,8 +149,9 @@ def drain_after(redis_url: str, last_due: float) -> float:
         connection.close()
 
 
-def add_rows(report, result: dict, floor_ms: list[float]) -> None:
-    """The scenario's rows and note in ``exchange bench``'s table (``benchmarks.table``)."""
+def add_rows(report, result: dict, floor_ms: list[float], emit=None) -> None:
+    """The scenario's rows and note in ``exchange bench``'s table (``benchmarks.table``).
+    ``emit``: the bare-emit floor's row (``benchmarks.floor``), the main row's baseline."""
     from benchmarks.table import Row, throughput
     base = Row("sustained baseline: redis publish", "1 subscriber", floor_ms,
                throughput(len(floor_ms), sum(floor_ms) / 1000))
@@ -158,10 +159,10 @@ def add_rows(report, result: dict, floor_ms: list[float]) -> None:
     per_second = throughput(result["offered"], result["seconds"])
     report.rows += [
         Row(f"sustained: post -> ask.offered, {result['rate']:g}/s open loop", size,
-            result["latency_ms"], per_second, result["peak_mb"], "c", base),
+            result["latency_ms"], per_second, result["peak_mb"], "c", emit or base),
         Row("sustained: matching queue empty after the last post", size, [result["drain_s"] * 1000],
             0.0, None, "", base),
-        base]
+        *([emit] if emit else []), base]
     report.rows += [Row(f"sustained hop: {name}", size, samples, 0.0, None, "", base)
                     for name, samples in result["hops_ms"].items() if samples]
     note = (f"sustained: {result['posted']} of {result['asks']} asks posted over "

@@ -32,9 +32,11 @@ pytestmark = pytest.mark.slow
 EXCHANGE = Path(sys.executable).with_name("exchange")
 SCENARIOS = ("latency", "race", "matching", "api", "connections")
 # scenario, size, p50, p99, throughput, peak memory ("12.3 c", "12.3 s" or "-"), ratio
-ROW = re.compile(r"^(?P<scenario>\S.*?)\s{2,}(?P<size>\S.*?)\s{2,}(?P<p50>\d+\.\d+)\s+"
-                 r"(?P<p99>\d+\.\d+)\s+(?P<per_second>\d+\.\d+)\s+(?P<peak>\d+\.\d [cs]|-)\s+"
-                 r"(?P<ratio>\d+\.\d+)x$")
+# Numbers may be negative: the last stretch of post -> offer (published -> at the client) is
+# timed across processes, and a client can have a push before the worker has noted it sent.
+ROW = re.compile(r"^(?P<scenario>\S.*?)\s{2,}(?P<size>\S.*?)\s{2,}(?P<p50>-?\d+\.\d+)\s+"
+                 r"(?P<p99>-?\d+\.\d+)\s+(?P<per_second>-?\d+\.\d+)\s+"
+                 r"(?P<peak>\d+\.\d [cs]|-)\s+(?P<ratio>-?\d+\.\d+)x$")
 
 
 def _scratch_postgres(test_url: str) -> str:
@@ -114,6 +116,7 @@ def test_every_scenario_prints_its_rows_and_a_baseline(bench):
     assert set(rows) == {
         "matching: pool query", "matching: first wave", "matching baseline: pk lookup",
         "latency: post -> ask.offered", "latency baseline: redis publish",
+        "latency baseline: bare emit over HTTP",
         *(f"latency hop: {name}" for name, _, _ in HOPS),
         "race: accept, all at once", "race baseline: one accept",
         "api: read GET /asks?for_me=true", "api: read GET /asks?for_me=true while writing",
@@ -124,7 +127,9 @@ def test_every_scenario_prints_its_rows_and_a_baseline(bench):
     for name, row in rows.items():
         assert float(row["p50"]) <= float(row["p99"]), row
         if name.startswith("latency hop:"):  # a stretch of post -> offer; may round to 0.00
-            assert float(row["p50"]) >= 0 and row["peak"] == "-"
+            assert row["peak"] == "-"
+            if name != "latency hop: to the client":  # timed across processes (ROW)
+                assert float(row["p50"]) >= 0
             continue
         assert float(row["p50"]) > 0 and float(row["per_second"]) > 0, row
         if "baseline" in name:
@@ -151,11 +156,11 @@ def test_sustained_and_scaleout_print_their_rows(bench):
     assert {name for name in rows if " hop: " not in name} == {
         "sustained: post -> ask.offered, 4/s open loop",
         "sustained: matching queue empty after the last post",
-        "sustained baseline: redis publish",
+        "sustained baseline: redis publish", "sustained baseline: bare emit over HTTP",
         "scaleout: 2 web + 2 workers", "scaleout baseline: 1 web + 1 worker",
     }, result.stdout
     # A light client can have a push before the worker has noted "published" (a Redis round
-    # trip after it): the last stretch may be negative, which the table's pattern skips.
+    # trip after it): the last stretch may be negative, or missing when no ask has both ends.
     assert {name for name in rows if " hop: " in name} <= hops
     assert "sustained hop: queue to job" in rows and "scaleout 2+2 hop: queue to job" in rows
     assert rows["sustained: post -> ask.offered, 4/s open loop"]["size"] == "4 helpers"
