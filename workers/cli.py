@@ -41,14 +41,15 @@ MAINTENANCE_SECONDS = 15
 class ExchangeWorker(SimpleWorker):
     """Runs jobs in-process (fast: no fork per job) with a short abandoned-job window."""
 
-    lane: MatchingLane | None = None
+    lanes: tuple[MatchingLane, ...] = ()
 
     def _install_signal_handlers(self):
-        """The last step before the work loop, after the scheduler's fork: the matching lane's
-        thread starts here, so the fork never copies a running thread."""
+        """The last step before the work loop, after the scheduler's fork: the matching lanes'
+        threads start here, so the fork never copies a running thread."""
         super()._install_signal_handlers()
-        if self.lane is not None and not self.lane.thread.is_alive():
-            self.lane.start()
+        for lane in self.lanes:
+            if not lane.thread.is_alive():
+                lane.start()
 
     def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:
         return int(job.timeout or JOB_TIMEOUT) + HEARTBEAT_GRACE
@@ -95,12 +96,16 @@ def make_worker(rt, queues=QUEUES) -> ExchangeWorker:
               envvar="EXCHANGE_MATCHING_LANE",
               help="Also run matching jobs in a thread of their own (workers.lane), so a wave "
                    "never waits behind push, mail or housekeeping jobs.")
+@click.option("--matching-lanes", type=click.IntRange(1, 16), default=2, show_default=True,
+              envvar="EXCHANGE_MATCHING_LANES",
+              help="How many such threads: waves wait on the database about half their time, "
+                   "so a second lane overlaps them (a wave's claim row keeps each wave once).")
 @click.option("--sweep-seconds", type=click.IntRange(min=1), default=sweeps.DEFAULT_SECONDS,
               show_default=True, envvar="EXCHANGE_SWEEP_SECONDS",
               help="The sweep's period (env EXCHANGE_SWEEP_SECONDS); one sweep per period "
                    "however many workers run. Give every worker the same value.")
 def worker(burst: bool, queues: str, no_scheduler: bool, matching_lane: bool,
-           sweep_seconds: int) -> None:
+           matching_lanes: int, sweep_seconds: int) -> None:
     """Run the job worker (matching, reminders, expiry) with RQ's scheduler."""
     settings = Settings.from_env()
     if not settings.redis_url:
@@ -116,11 +121,13 @@ def worker(burst: bool, queues: str, no_scheduler: bool, matching_lane: bool,
         sweeps.ticker(stop, rt.jobs, sweep_seconds)
     main = make_worker(rt, names)
     if matching_lane and not burst and "matching" in names:
-        main.lane = MatchingLane(settings.redis_url, maintenance_interval=MAINTENANCE_SECONDS,
-                                 job_monitoring_interval=5)
+        main.lanes = tuple(MatchingLane(settings.redis_url,
+                                        maintenance_interval=MAINTENANCE_SECONDS,
+                                        job_monitoring_interval=5)
+                           for _ in range(matching_lanes))
     try:
         main.work(burst=burst, with_scheduler=not no_scheduler)
     finally:
         stop.set()
-        if main.lane is not None:
-            main.lane.stop()
+        for lane in main.lanes:
+            lane.stop()
