@@ -6,8 +6,10 @@
 
 Services receive ``uow``, use ``uow.session``, call ``uow.emit(...)`` and ``flush`` but never
 commit. Leaving the block without commit rolls back and drops the events. Durable events are
-also written to the outbox inside the same transaction; once their handlers succeed after
-commit, their rows are marked dispatched (otherwise the reconciler retries them).
+also written to the outbox inside the same transaction — all of a transaction's in one
+``INSERT``, just before its commit (a wave's notifications and its ``WaveSent`` share one
+statement); once their handlers succeed after commit, their rows are marked dispatched
+(otherwise the reconciler retries them).
 """
 
 from __future__ import annotations
@@ -27,12 +29,10 @@ class UnitOfWork:
         self.settings = settings
         self.session = None
         self.events: list[Event] = []
-        self._outbox: dict[int, object] = {}
 
     def __enter__(self) -> UnitOfWork:
         self.session = self.db.session(write=self.write)
         self.events = []
-        self._outbox = {}
         return self
 
     def __exit__(self, *exc) -> None:
@@ -41,31 +41,31 @@ class UnitOfWork:
         finally:
             self.session.close()
             self.events = []
-            self._outbox = {}
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
-        if event.durable:
-            self._outbox[id(event)] = outbox.record(self.session, event)
 
     def emit_many(self, batch: list[Event]) -> None:
-        """``emit`` each, in order, with the durable ones' outbox rows in one statement."""
+        """``emit`` each, in order."""
         self.events.extend(batch)
-        durable = [e for e in batch if e.durable]
-        for event, row in zip(durable, outbox.record_many(self.session, durable), strict=True):
-            self._outbox[id(event)] = row
+
+    def _record_outbox(self) -> dict[int, object]:
+        """The durable events' outbox rows, in one statement, in this transaction."""
+        durable = [e for e in self.events if e.durable]
+        return {id(e): row for e, row in
+                zip(durable, outbox.record_many(self.session, durable), strict=True)}
 
     def flush(self) -> None:
         self.session.flush()
 
     def commit(self) -> None:
+        rows = self._record_outbox()
         self.session.commit()
-        batch, rows = self.events, self._outbox
-        self.events, self._outbox = [], {}
+        batch = self.events
+        self.events = []
         done = self.dispatcher.dispatch(batch)
         outbox.mark_dispatched(self.db, [rows[id(e)].id for e in done if id(e) in rows])
 
     def rollback(self) -> None:
         self.session.rollback()
         self.events = []
-        self._outbox = {}

@@ -40,10 +40,11 @@ def facts(ask: Ask) -> ranking.AskFacts:
 def _claim(session, ask: Ask, round_: int, wave: int) -> bool:
     """This wave is ours to send: one ``INSERT … ON CONFLICT DO NOTHING`` (a second job for the
     same wave waits on the first's row and then finds it taken), no savepoint round trips."""
-    insert = dialect_insert(session)
-    claimed = session.execute(insert(MatchWave).values(
-        ask_id=ask.id, round=round_, wave=wave, offered=0, ran_at=utcnow())
-        .on_conflict_do_nothing().returning(MatchWave.ask_id)).first()
+    table = MatchWave.__table__  # Core with bound parameters: compiled once, then cached
+    claimed = session.execute(
+        dialect_insert(session)(table).on_conflict_do_nothing().returning(table.c.ask_id),
+        {"ask_id": ask.id, "round": round_, "wave": wave, "offered": 0, "ran_at": utcnow()},
+    ).first()
     return claimed is not None
 
 

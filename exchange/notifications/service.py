@@ -58,10 +58,10 @@ def notify_many(uow, *, kind: str, items: list[tuple[int, dict]],
     if len({m for m, _ in items}) != len(items):
         raise ValueError("notify_many takes one notification per member")
     now = utcnow()
-    ids = dict(uow.session.execute(insert(Notification).values([
+    table = Notification.__table__  # Core, run with a list of rows: one cached statement
+    ids = dict(uow.session.execute(insert(table).returning(table.c.member_id, table.c.id), [
         {"member_id": member_id, "kind": kind, "data": data, "ask_id": ask_id_of(data),
-         "created_at": now} for member_id, data in items]).returning(
-        Notification.member_id, Notification.id)).all())
+         "created_at": now} for member_id, data in items]).all())
     channels = preferences.effective_many(uow.session, [m for m, _ in items], kind)
     stored = [NotificationStored(
         notification_id=ids[m], member_id=m, kind=kind,

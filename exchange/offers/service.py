@@ -43,27 +43,29 @@ def record_offer(session, *, ask, member_id: int, wave: int, live: bool, score: 
 def record_offers(session, *, ask, wave: int, live: bool,
                   chosen: list[tuple[int, float, list[str]]]) -> list[int]:
     """A wave's offers — ``(member_id, score, reasons)`` each — in two statements whatever
-    their number: the offers (``ON CONFLICT DO NOTHING``: a helper already offered this ask is
-    skipped, as ``record_offer`` skips a duplicate) and their helpers' counters (an upsert).
-    Returns the member ids offered now, in the order given."""
+    their number (each a Core insert run with the list of rows, which SQLAlchemy sends as one
+    ``INSERT … VALUES (…), (…)``): the offers (``ON CONFLICT DO NOTHING``: a helper already
+    offered this ask is skipped, as ``record_offer`` skips a duplicate) and their helpers'
+    counters (an upsert). Returns the member ids offered now, in the order given."""
     if not chosen:
         return []
     insert, now = dialect_insert(session), utcnow()
     rows = [{"ask_id": ask.id, "member_id": member_id, "round": ask.match_round, "wave": wave,
              "live": live, "score": score, "reasons": list(reasons), "offered_at": now}
             for member_id, score, reasons in chosen]
-    stmt = insert(Offer).values(rows).on_conflict_do_nothing(
-        index_elements=["ask_id", "member_id"]).returning(Offer.member_id)
-    new = set(session.execute(stmt).scalars())
+    offers, stats = Offer.__table__, HelperStats.__table__
+    stmt = insert(offers).on_conflict_do_nothing(
+        index_elements=["ask_id", "member_id"]).returning(offers.c.member_id)
+    new = set(session.execute(stmt, rows).scalars())  # executemany: one cached statement
     offered = [member_id for member_id, _, _ in chosen if member_id in new]
     if offered:
-        upsert = insert(HelperStats).values([
-            {"member_id": m, "offers_total": 1, "accepts_total": 0, "last_offered_at": now}
-            for m in offered])
+        upsert = insert(stats)
         session.execute(upsert.on_conflict_do_update(
             index_elements=["member_id"],
-            set_={"offers_total": HelperStats.offers_total + 1,
-                  "last_offered_at": upsert.excluded.last_offered_at}))
+            set_={"offers_total": stats.c.offers_total + 1,
+                  "last_offered_at": upsert.excluded.last_offered_at}), [
+            {"member_id": m, "offers_total": 1, "accepts_total": 0, "last_offered_at": now}
+            for m in offered])
     return offered
 
 

@@ -42,9 +42,9 @@ def record_many(session, batch: list[Event]) -> list[Recorded]:
     values = [{"topic": type(e).__name__, "payload": e.payload(), "created_at": now,
                "attempts": 0} for e in batch]
     found: dict[tuple[str, str], list[int]] = {}
+    table = OutboxMessage.__table__  # Core, run with a list of rows: one cached statement
     for row_id, topic, payload in session.execute(
-            insert(OutboxMessage).values(values).returning(
-                OutboxMessage.id, OutboxMessage.topic, OutboxMessage.payload)):
+            insert(table).returning(table.c.id, table.c.topic, table.c.payload), values):
         found.setdefault((topic, _canonical(payload)), []).append(row_id)
     return [Recorded(found[(v["topic"], _canonical(v["payload"]))].pop()) for v in values]
 

@@ -61,11 +61,12 @@ def send_once_many(uow, *, member_ids: list[int], key: str, kind: str, data: dic
         return []
     stored_key = f"{key}:{now:%Y%m%d%H%M%S}"
     insert = dialect_insert(s)
-    stmt = insert(SentReminder).values([
-        {"member_id": m, "ask_id": ask_id, "key": stored_key, "sent_at": now} for m in wanted
-    ]).on_conflict_do_nothing(index_elements=["member_id", "ask_id", "key"]).returning(
-        SentReminder.member_id)
-    guarded = set(s.execute(stmt).scalars())
+    table = SentReminder.__table__  # Core, run with a list of rows: one cached statement
+    stmt = insert(table).on_conflict_do_nothing(
+        index_elements=["member_id", "ask_id", "key"]).returning(table.c.member_id)
+    guarded = set(s.execute(stmt, [
+        {"member_id": m, "ask_id": ask_id, "key": stored_key, "sent_at": now}
+        for m in wanted]).scalars())
     sent = [m for m in wanted if m in guarded]
     notify_many(uow, kind=kind, items=[(m, data) for m in sent])
     return sent

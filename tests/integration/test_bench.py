@@ -166,6 +166,9 @@ def test_sustained_and_scaleout_print_their_rows(bench):
     assert rows["sustained: post -> ask.offered, 4/s open loop"]["size"] == "4 helpers"
     assert "sustained: 4 of 4 asks posted over 1 s (0 failed), 4 offered; 4 helpers " \
         "connected (0 failed)" in result.stdout
+    # what each ask cost in CPU, whatever else ran (benchmarks/cpu.py): web and worker always
+    assert re.search(r"sustained: .*; CPU per ask: web \d+\.\d ms, worker \d+\.\d ms",
+                     result.stdout), result.stdout
     for config in ("1+1", "2+2"):
         assert f"scaleout {config}: 4 of 4 asks posted open loop to the web processes in " \
             "turn, 4 offered, 4 helpers connected" in result.stdout
