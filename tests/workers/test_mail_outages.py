@@ -21,7 +21,7 @@ from exchange.adapters.mail import SmtpMailer
 from exchange.delivery.models import Delivery
 from exchange.members.models import Member
 from exchange.notifications.models import Notification
-from tests.workers.processes import end_group, eventually, start_worker, worker_env
+from tests.workers.processes import WAIT_SECONDS, end_group, eventually, start_worker, worker_env
 
 DELAY = 120
 
@@ -98,7 +98,9 @@ def test_a_worker_killed_mid_send_loses_no_email_and_sends_none_twice(
     smtp_server.stall_next()
     worker = start_worker(env, tmp_path / "worker.log")
     try:
-        assert smtp_server.wait_stalled(1), (tmp_path / "worker.log").read_text()
+        # the wait includes the worker process starting up (seconds on a busy machine)
+        assert smtp_server.wait_stalled(1, timeout=WAIT_SECONDS), \
+            (tmp_path / "worker.log").read_text()
         os.kill(worker.pid, signal.SIGKILL)
         assert eventually(lambda: worker.poll() is not None)
     finally:

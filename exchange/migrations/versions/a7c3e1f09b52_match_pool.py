@@ -162,6 +162,9 @@ SQLITE_TRIGGERS = (
      "NEW.helper_id IS NOT NULL AND NEW.helper_id IS NOT OLD.helper_id", ["NEW.helper_id"]),
 )
 
+SQLITE_OFFER_TRIGGERS = (("match_pool_offer_insert", "INSERT"),
+                         ("match_pool_offer_update", "UPDATE OF last_offered_at"))
+
 
 def install_sqlite() -> None:
     for name, event, guard, members in SQLITE_TRIGGERS:
@@ -169,13 +172,10 @@ def install_sqlite() -> None:
         body = "".join(f"DELETE FROM match_pool WHERE member_id = {m};"
                        f"{refresh_sql('sqlite', m)};" for m in members)
         op.execute(f"CREATE TRIGGER {name} AFTER {event} FOR EACH ROW {when} BEGIN {body} END")
-    op.execute("""CREATE TRIGGER match_pool_offer_insert AFTER INSERT ON helper_stats
+    for name, event in SQLITE_OFFER_TRIGGERS:  # an offer moves the member down the walk
+        op.execute(f"""CREATE TRIGGER {name} AFTER {event} ON helper_stats
 FOR EACH ROW BEGIN UPDATE match_pool SET last_offered_at =
 COALESCE(NEW.last_offered_at, '1970-01-01 00:00:00.000000') WHERE member_id = NEW.member_id; END""")
-    op.execute("""CREATE TRIGGER match_pool_offer_update AFTER UPDATE OF last_offered_at
-ON helper_stats FOR EACH ROW BEGIN UPDATE match_pool SET last_offered_at =
-COALESCE(NEW.last_offered_at, '1970-01-01 00:00:00.000000') WHERE member_id = NEW.member_id; END""")
-
 
 def upgrade() -> None:
     op.create_table('match_pool',
@@ -205,10 +205,8 @@ def downgrade() -> None:
         for statement in PG_DROP:
             op.execute(statement)
     else:
-        for name, *_ in SQLITE_TRIGGERS:
+        for name, *_ in (*SQLITE_TRIGGERS, *SQLITE_OFFER_TRIGGERS):
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
-        op.execute("DROP TRIGGER IF EXISTS match_pool_offer_insert")
-        op.execute("DROP TRIGGER IF EXISTS match_pool_offer_update")
     with op.batch_alter_table('match_pool', schema=None) as batch_op:
         batch_op.drop_index('ix_match_pool_walk')
         batch_op.drop_index('ix_match_pool_area_walk')
