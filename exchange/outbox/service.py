@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from exchange.clock import utcnow
 from exchange.events import Event, from_outbox
@@ -53,13 +53,20 @@ def _canonical(payload) -> str:
     return json.dumps(payload, sort_keys=True, default=str)
 
 
+_OUTBOX = OutboxMessage.__table__
+# Core on a plain connection, one cached statement: it runs after every commit that emitted a
+# durable event (each POST, each wave), where an ORM bulk update was a sixth of a POST's CPU.
+_MARK = (update(_OUTBOX)
+         .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+                _OUTBOX.c.dispatched_at.is_(None))
+         .values(dispatched_at=bindparam("now")))
+
+
 def mark_dispatched(db, ids: list[int]) -> None:
     if not ids:
         return
-    with db.session() as session, session.begin():
-        session.execute(update(OutboxMessage)
-                        .where(OutboxMessage.id.in_(ids), OutboxMessage.dispatched_at.is_(None))
-                        .values(dispatched_at=utcnow()))
+    with db.engine.begin() as conn:
+        conn.execute(_MARK, {"ids": list(ids), "now": utcnow()})
 
 
 def pending_count(session) -> int:
