@@ -160,3 +160,4 @@ def test_every_operation_keeps_its_documented_promises(app, world, role):
     assert not failures, report
     assert sum(made.values()) >= MIN_REQUESTS, report
     assert len(made) >= 50, "every operation in the document was called"
+

@@ -108,6 +108,34 @@ def error_statuses(method: str, path: str, operation: dict) -> set[int]:
     return codes
 
 
+def _link(method: str, path: str, parameter: str, pointer: str = "/id") -> dict:
+    ref = "#/paths/" + (API + path).replace("~", "~0").replace("/", "~1") + "/" + method
+    return {"operationRef": ref, "parameters": {parameter: f"$response.body#{pointer}"}}
+
+
+# What a created thing's id leads to (OpenAPI links; schemathesis follows them statefully).
+LINKS = {
+    ("post", "/asks"): {"201": {
+        name: _link(method, path, "ask_id") for name, method, path in (
+            ("GetAsk", "get", ASK), ("AcceptAsk", "post", f"{ASK}/accept"),
+            ("WithdrawAsk", "post", f"{ASK}/withdraw"), ("CancelAsk", "post", f"{ASK}/cancel"),
+            ("DeliverAsk", "post", f"{ASK}/deliver"), ("ConfirmAsk", "post", f"{ASK}/confirm"),
+            ("PassAsk", "post", f"{ASK}/pass"), ("ThankForAsk", "post", f"{ASK}/thanks"),
+            ("ReadMessages", "get", f"{ASK}/messages"),
+            ("WriteMessage", "post", f"{ASK}/messages"),
+            ("HideAsk", "post", "/mod/asks/{ask_id}/hide"),
+            ("RestoreAsk", "post", "/mod/asks/{ask_id}/restore"))}},
+    ("post", "/flags"): {"201": {
+        "ClaimFlag": _link("post", "/mod/flags/{flag_id}/claim", "flag_id"),
+        "ResolveFlag": _link("post", "/mod/flags/{flag_id}/resolve", "flag_id")}},
+    ("post", f"{ASK}/messages"): {"201": {
+        "ReadTheConversation": _link("get", f"{ASK}/messages", "ask_id", "/ask_id")}},
+    ("post", "/auth/register"): {"201": {
+        "GetMember": _link("get", "/members/{handle}", "handle", "/handle"),
+        "BlockMember": _link("post", "/members/{handle}/block", "handle", "/handle")}},
+}
+
+
 class ErrorResponsesPlugin(BasePlugin):
     """Adds each operation's error statuses, as references to the shared responses."""
 
@@ -121,6 +149,10 @@ class ErrorResponsesPlugin(BasePlugin):
             if (method, short) in ANONYMOUS:
                 operation["security"] = []
             responses = operation.setdefault("responses", {})
+            for status, links in LINKS.get((method, short), {}).items():
+                created = responses.get(status) or responses.get(int(status))
+                if isinstance(created, dict):
+                    created["links"] = links
             for status in sorted(error_statuses(method, short, operation)):
                 if status not in responses and str(status) not in responses:
                     responses[str(status)] = _NAMES[status]
