@@ -8,6 +8,7 @@ every table's row count unchanged when it refuses.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -205,8 +206,9 @@ def _query_values(param: dict) -> list[str]:
     values = []
     if "enum" in param:
         values += ["nope", param["enum"][0].upper(), "\x00"]
-    if "pattern" in param:
-        values += ["NOT A MATCH!", "\x00", "x" * 5000]
+    if "pattern" in param:  # those the pattern (or the length) refuses
+        values += [v for v in ("NOT A MATCH!", "\x00", "x" * 5000)
+                   if not re.search(param["pattern"], v) or len(v) > param.get("maxLength", 10**9)]
     return values
 
 

@@ -64,3 +64,51 @@ def test_every_body_route_documents_its_422(spec):
         for method, operation in item.items():
             if method != "parameters" and "requestBody" in operation:
                 assert "422" in operation["responses"], f"{method.upper()} {path}"
+
+
+def test_error_statuses_point_at_the_one_error_body(spec):
+    """Decision 0015: no catch-all default; every 4xx an operation lists is a reference to the
+    shared response for that status, whose body is the one Error schema."""
+    error = spec["components"]["schemas"]["Error"]
+    assert set(error["properties"]) == {"code", "status", "message", "reason", "errors"}
+    assert set(error["required"]) == {"code", "status", "message"}
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            assert "default" not in operation["responses"], f"{method.upper()} {path}"
+            for status, response in operation["responses"].items():
+                if status.startswith("4"):
+                    name = response["$ref"].rsplit("/", 1)[-1]
+                    body = spec["components"]["responses"][name]["content"]["application/json"]
+                    assert body["schema"] == {"$ref": "#/components/schemas/Error"}, name
+
+
+def test_rate_limited_operations_document_retry_after(spec):
+    limited = spec["components"]["responses"]["RATE_LIMITED"]
+    assert limited["headers"]["Retry-After"]["required"] is True
+    assert spec["paths"]["/api/v1/asks"]["post"]["responses"]["429"] == {
+        "$ref": "#/components/responses/RATE_LIMITED"}
+
+
+def test_the_document_says_which_operations_need_no_sign_in(spec):
+    from tests.web.test_authorization import ANONYMOUS_MAY
+    open_ = {f"{method.upper()} {path}" for path, item in spec["paths"].items()
+             for method, operation in item.items()
+             if method != "parameters" and operation.get("security") == []}
+    assert open_ == set(ANONYMOUS_MAY)
+
+
+def test_every_link_leads_to_a_described_operation_and_parameter(spec):
+    links = [(path, name, link) for path, item in spec["paths"].items()
+             for method, operation in item.items() if method != "parameters"
+             for response in operation["responses"].values()
+             for name, link in response.get("links", {}).items()]
+    assert len(links) >= 10
+    for path, name, link in links:
+        ref = link["operationRef"].removeprefix("#/paths/")
+        target_path, target_method = ref.rsplit("/", 1)
+        target_path = target_path.replace("~1", "/").replace("~0", "~")
+        assert target_method in spec["paths"].get(target_path, {}), f"{path} {name}"
+        for parameter in link["parameters"]:
+            assert "{" + parameter + "}" in target_path, f"{path} {name}: {parameter}"

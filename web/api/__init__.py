@@ -6,8 +6,23 @@ from __future__ import annotations
 from flask_smorest import Api
 
 from web import errors
+from web.api.document import (
+    ConstraintsPlugin,
+    ErrorResponsesPlugin,
+    ErrorSchema,
+    register_responses,
+    validator_properties,
+)
 
 API_PREFIX = "/api/v1"
+
+
+class ExchangeApi(Api):
+    """flask-smorest's Api telling our error body and each operation's real error statuses
+    (web/api/document.py, decision 0015) instead of its own body and a catch-all default."""
+
+    ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
 
 def init_api(app) -> Api:
@@ -26,7 +41,10 @@ def init_api(app) -> Api:
             "security": [{"bearer": []}, {"cookie": []}],
         },
     )
-    api = Api(app)
+    api = ExchangeApi(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin(),
+                                                          ConstraintsPlugin()]})
+    api.ma_plugin.converter.add_attribute_function(validator_properties)
+    register_responses(api.spec)
     from web.api import asks, auth, flags, mail, me, members, mod, notifications, reach, stats
     for module in (auth, me, members, asks, notifications, stats, flags, mod, mail, reach):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.PREFIX)
