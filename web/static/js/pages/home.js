@@ -4,7 +4,8 @@
 import { api, explain } from "../api.js";
 import { STATUS, describe, updateText } from "../asks.js";
 import { conversation, messageArrived } from "../conversation.js";
-import { byId, el, person, refreshEmpty, showError, submitWith, tagList } from "../dom.js";
+import { Composer } from "../composer.js";
+import { byId, el, person, refreshEmpty } from "../dom.js";
 import { Feed, liveStream } from "../live.js";
 import { reportButton } from "../report.js";
 
@@ -175,36 +176,20 @@ export class Home {
   }
 
   wireForms() {
-    const form = byId("ask");
-    document.querySelectorAll(".starters .chip").forEach((chip) => chip.addEventListener("click", () => {
-      form.elements.title.value = chip.dataset.title;
-      form.elements.minutes.value = chip.dataset.minutes;
-      form.elements.title.focus();
-    }));
-    submitWith(form, async (data) => {
-      const body = { title: data.title, details: data.details, minutes: Number(data.minutes), tags: tagList(data.tags) };
-      const r = await api("POST", "/asks", body);
-      if (!r.ok) return showError(form, explain(r.data));
-      form.reset();
-      this.showMine(r.data);
-      this.coach(r.data.coaching);
-    });
+    new Composer(byId("ask"), (ask) => {
+      this.showMine(ask);
+      this.asked();
+    }).start();
     byId("signout").addEventListener("click", async () => {
       await api("POST", "/auth/logout");
       location.assign("/");
     });
   }
 
-  /* After an ask goes out: ideas for next time, never a scolding. */
-  coach(hints) {
+  /* After an ask goes out (the coaching came while it was written, not now). */
+  asked() {
     const coaching = byId("coaching");
-    coaching.replaceChildren();
-    if (hints && hints.length) {
-      coaching.append(el("p", {}, "Your ask is out. A couple of ideas that could make it easier to say yes to next time:"),
-        el("ul", {}, ...hints.map((h) => el("li", {}, h.message))));
-    } else {
-      coaching.append(el("p", {}, "Your ask is out. We'll let you know the moment someone offers."));
-    }
+    coaching.replaceChildren(el("p", {}, "Your ask is out. We'll let you know the moment someone offers."));
     coaching.hidden = false;
   }
 

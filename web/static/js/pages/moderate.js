@@ -1,8 +1,8 @@
 /* The review queue and community health, for moderators. A new flag (mod.flagged, through the
  * live feed) reloads the queue; every action goes through the moderation API and is audited. */
 
-import { api, explain } from "../api.js";
-import { byId, el, refreshEmpty } from "../dom.js";
+import { api, explain, fieldErrors } from "../api.js";
+import { byId, clearErrors, el, fieldNote, refreshEmpty } from "../dom.js";
 import { Feed, liveStream } from "../live.js";
 
 const KIND_OF = { ask: "Ask", message: "Message", member: "Member" };
@@ -63,9 +63,18 @@ export class Moderation {
       if (r.ok) {
         li.remove();
         refreshEmpty(this.queue);
-      } else {
-        status.textContent = explain(r.data);
+        return;
       }
+      // A note beside the reason or the days when it is about them; anything else beside the buttons.
+      clearErrors(li);
+      let placed = false;
+      for (const { path, messages } of fieldErrors(r.data)) {
+        const input = { reason, days }[path[0]];
+        if (!input) continue;
+        fieldNote(input, Array.from(new Set(messages)).join(" "));
+        placed = true;
+      }
+      status.textContent = placed ? "" : explain(r.data);
     };
     const claim = el("button", { type: "button", class: "secondary" }, "I'll take this");
     claim.addEventListener("click", async () => {
