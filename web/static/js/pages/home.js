@@ -9,6 +9,11 @@ import { byId, el, person, refreshEmpty } from "../dom.js";
 import { Feed, liveStream } from "../live.js";
 import { reportButton } from "../report.js";
 
+/* Reasons arrive as "you know `writing`": the marks are for the code font, not for people. */
+function plain(reasons) {
+  return reasons.map((r) => r.replace(/`([^`]*)`/g, "$1"));
+}
+
 export class Home {
   constructor(root) {
     this.root = root;
@@ -84,7 +89,7 @@ export class Home {
     const li = this.item(this.lists.offers, ask);
     li.classList.toggle("fresh", Boolean(fresh));
     li.append(describe(ask, "asked by ", person(ask.author)));
-    if (reasons && reasons.length) li.append(el("div", { class: "meta" }, `Why you: ${reasons.join("; ")}`));
+    if (reasons && reasons.length) li.append(el("div", { class: "meta why" }, `Why you: ${plain(reasons).join("; ")}`));
     const status = el("span", { class: "status", role: "status" });
     const help = el("button", { type: "button", class: "accept" }, "I can help");
     const pass = el("button", { type: "button", class: "secondary pass" }, "Not this time");
@@ -95,12 +100,22 @@ export class Home {
         this.drop(this.lists.offers, ask.id);
         this.showHelping(r.data);
       } else {
-        status.textContent = r.status === 409
-          ? "Someone else is already helping with this one — thank you for offering."
-          : explain(r.data);
+        // The server says which it was: taken by someone else, or cancelled or closed.
+        status.textContent = explain(r.data);
+        pass.disabled = false;
+        help.disabled = r.status === 409;
       }
     });
-    pass.addEventListener("click", () => this.drop(this.lists.offers, ask.id));
+    pass.addEventListener("click", async () => {
+      // Remembered (POST /asks/{id}/pass): the offer does not come back after a reload.
+      help.disabled = pass.disabled = true;
+      const r = await api("POST", `/asks/${ask.id}/pass`);
+      if (r.ok || r.status === 404) this.drop(this.lists.offers, ask.id);
+      else {
+        help.disabled = pass.disabled = false;
+        status.textContent = explain(r.data);
+      }
+    });
     li.append(el("div", { class: "actions" }, help, pass, status, reportButton("ask", ask.id)));
   }
 
