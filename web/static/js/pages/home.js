@@ -61,9 +61,12 @@ export class Home {
     const [offers, mine, helping] = await Promise.all([
       api("GET", "/asks?for_me=true&status=open"), api("GET", "/asks?mine=asked"),
       api("GET", "/asks?mine=helping")]);
-    if (offers.ok) offers.data.items.forEach((ask) => this.showOffer(ask, false));
-    if (mine.ok) mine.data.items.forEach((ask) => this.showMine(ask));
-    if (helping.ok) helping.data.items.forEach((ask) => this.showHelping(ask));
+    // A card goes on top of its list, so the API's newest-first pages are shown oldest first:
+    // the order after a reload is the order the cards arrived in live.
+    const each = (r, show) => { if (r.ok) r.data.items.slice().reverse().forEach(show); };
+    each(offers, (ask) => this.showOffer(ask, false));
+    each(mine, (ask) => this.showMine(ask));
+    each(helping, (ask) => this.showHelping(ask));
   }
 
   /* The ask's card in `list`, emptied for redrawing (a new card goes on top). */
@@ -144,14 +147,15 @@ export class Home {
 
   showMine(ask) {
     const li = this.item(this.lists.mine, ask);
-    li.append(ask.helper ? describe(ask, person(ask.helper), " is helping") : describe(ask));
+    const helped = ask.status === "confirmed" ? " helped" : " is helping";
+    li.append(ask.helper ? describe(ask, person(ask.helper), helped) : describe(ask));
     li.append(el("div", { class: "meta state" }, STATUS[ask.status] || ask.status));
     const actions = el("div", { class: "actions" });
     const refresh = (data) => { this.showMine(data); this.loadBalance(); };
     if (ask.status === "open") {
       actions.append(this.action("Cancel", `/asks/${ask.id}/cancel`, refresh, null, true));
     }
-    if (ask.status === "matched" || ask.status === "delivered") {
+    if (ask.status === "delivered") {  // only once the helper says it's done
       actions.append(this.action("It's done — confirm", `/asks/${ask.id}/confirm`, refresh, () => ({})));
     }
     if (ask.status === "confirmed") this.thanksForm(li, ask);

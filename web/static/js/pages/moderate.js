@@ -42,7 +42,7 @@ export class Moderation {
     li.append(el("strong", {}, `${KIND_OF[item.target_type]}: `), targetText(item));
     const h = item.author_history || {};
     li.append(el("div", { class: "meta" },
-      `weight ${item.weight}${item.hidden ? " · hidden pending review" : ""} · ` +
+      `${reports(item.flags.length)}${item.hidden ? " · hidden pending review" : ""} · ` +
       `${h.recent_asks || 0} asks in 30 days · ${h.upheld_flags || 0} earlier upheld flags` +
       `${item.claimed_by ? " · " + item.claimed_by.display_name + " is reviewing" : ""}`));
     li.append(el("ul", { class: "flags" }, ...item.flags.map((f) => el("li", {},
@@ -82,10 +82,18 @@ export class Moderation {
       status.textContent = r.ok ? "It's yours for the next 15 minutes." : explain(r.data);
     });
     const button = (label, action, secondary) => el("button", { type: "button", class: secondary ? "secondary" : "", onclick: act(action) }, label);
+    // Suspending is the heavy one: a second press, on a button that says what it will do.
+    const suspend = el("button", { type: "button", class: "suspend" }, "Suspend");
+    suspend.addEventListener("click", () => {
+      if (suspend.dataset.sure) return act("suspend")();
+      suspend.dataset.sure = "true";
+      suspend.textContent = `Yes, suspend for ${days.value} days`;
+      status.textContent = "Suspending stops them asking and helping for that long. Press again to confirm.";
+    });
     li.append(el("div", { class: "actions" }, reason),
       el("div", { class: "actions" }, claim, button("Dismiss", "dismiss", true), button("Hide", "hide"),
         button("Warn", "warn"), el("span", {}, "or suspend for"), days, el("span", {}, "days"),
-        button("Suspend", "suspend"), status));
+        suspend, status));
   }
 
   async loadHealth() {
@@ -95,6 +103,12 @@ export class Moderation {
     box.replaceChildren(...health(r.data));
     box.classList.remove("quiet");
   }
+}
+
+const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+function reports(n) {
+  return n === 1 ? "1 report" : `${n} reports`;
 }
 
 function health(h) {
@@ -110,7 +124,7 @@ function health(h) {
       : el("p", {}, "No ask is waiting."),
     el("h3", {}, "Helpers by skill and weekday"),
     h.supply.length ? table(["skill", "helpers", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
-      h.supply.map((x) => [x.skill, x.helpers, ...Object.values(x.by_weekday)]))
+      h.supply.map((x) => [x.skill, x.helpers, ...WEEKDAYS.map((day) => x.by_weekday[day])]))
       : el("p", {}, "Nobody has listed a skill yet."),
     el("h3", {}, "Flags per week"),
     table(["week of", "flags"], h.flags_per_week.map((w) => [w.week_start, w.flags])),
