@@ -2,6 +2,12 @@
 
 marshmallow 4: validators must raise (a returned False is ignored), and integers are strict so
 ``2.5`` or ``"3"`` are refused rather than coerced.
+
+Every message here reaches a person: the pages show it beside the field it belongs to. So each
+is one short, kind sentence that says what would work ("Please use at least 8 characters."),
+never the library's wording ("Shorter than minimum length 8.") and never the field's name (the
+field is right there). marshmallow's own defaults are replaced once, on import, for every
+schema (``_speak_kindly``); lengths use ``Chars`` (text) or ``Items`` (lists).
 """
 
 from __future__ import annotations
@@ -25,9 +31,68 @@ def _zones() -> frozenset[str]:
     return _ZONES
 
 
+KIND_DEFAULTS: dict[type, dict[str, str]] = {
+    fields.Field: {"required": "This one is needed.", "null": "This one is needed.",
+                   "validator_failed": "This doesn't look quite right yet; could you check it?"},
+    fields.String: {"invalid": "Please write this as text.",
+                    "invalid_utf8": "Please write this as text."},
+    fields.Number: {"invalid": "Please use a number.", "too_large": "That number is too large."},
+    fields.Integer: {"invalid": "Please use a whole number."},
+    fields.Email: {"invalid": "That doesn't look like an email address yet, like "
+                              "name@example.org."},
+    fields.Boolean: {"invalid": "Please choose yes or no."},
+    fields.DateTime: {"invalid": "Please give a date and time.",
+                      "invalid_awareness": "Please give a date and time."},
+    fields.List: {"invalid": "Please give a list."},
+}
+
+
+def _speak_kindly() -> None:
+    """marshmallow's default messages, in the product's words, for every field of every schema
+    (a field merges its class's ``default_error_messages`` when it is made)."""
+    for cls, messages in KIND_DEFAULTS.items():
+        cls.default_error_messages = {**cls.default_error_messages, **messages}
+    validate.Email.default_message = KIND_DEFAULTS[fields.Email]["invalid"]
+    validate.OneOf.default_message = "Please choose one of: {choices}."
+    validate.Regexp.default_message = "This doesn't look quite right yet; could you check it?"
+
+
+_speak_kindly()
+
+
+class Chars(validate.Length):
+    """A text length, said in characters: too short says the least, too long the most (never
+    "between", which leaves the person to work out which side they are on)."""
+
+    message_min = "Please use at least {min} characters."
+    message_max = "Please keep this to {max} characters or fewer."
+    message_equal = "Please use exactly {equal} characters."
+
+    def __init__(self, min=None, max=None, *, short: str | None = None, **kwargs):  # noqa: A002
+        super().__init__(min, max, **kwargs)
+        if short:
+            self.message_min = short
+
+    def __call__(self, value):
+        if self.equal is None and self.min is not None and len(value) < self.min:
+            raise ValidationError(self._format_error(value, self.message_min))
+        if self.equal is None and self.max is not None and len(value) > self.max:
+            raise ValidationError(self._format_error(value, self.message_max))
+        return super().__call__(value)
+
+
+class Items(validate.Length):
+    """A list's length, said in items."""
+
+    message_min = "Please give at least {min}."
+    message_max = "Up to {max}, please."
+    message_all = "Please give {min} to {max}."
+    message_equal = "Please give exactly {equal}."
+
+
 def validate_timezone(value: str) -> None:
     if value not in _zones():
-        raise ValidationError("Use an IANA timezone name such as 'Europe/Berlin' or 'UTC'.")
+        raise ValidationError("Please choose a time zone from the list, like Europe/Berlin.")
     ZoneInfo(value)
 
 
@@ -37,12 +102,14 @@ class Tag(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs).strip().lower()
         if not TAG_RE.match(value):
-            raise ValidationError("Tags are 1-32 characters of a-z, 0-9 and '-'.")
+            raise ValidationError(
+                "A tag is one short word of lowercase letters, digits or '-', like 'cv-writing'.")
         return value
 
 
 def tag_list(max_items: int, **kwargs) -> fields.List:
-    return fields.List(Tag(), validate=[validate.Length(max=max_items), _unique], **kwargs)
+    most = Items(max=max_items, error=f"Up to {max_items} tags, please.")
+    return fields.List(Tag(), validate=[most, _unique], **kwargs)
 
 
 def _unique(values) -> None:
@@ -57,13 +124,17 @@ def _with(rule, extra) -> list:
 
 
 def Int(low: int, high: int, **kwargs) -> fields.Integer:  # noqa: N802
-    rule = validate.Range(min=low, max=high)
+    rule = validate.Range(min=low, max=high, error=kwargs.pop(
+        "error", "Please choose a number from {min} to {max}."))
     return fields.Integer(strict=True, validate=_with(rule, kwargs.pop("validate", None)),
                           **kwargs)
 
 
 def Text(low: int, high: int, **kwargs) -> fields.String:  # noqa: N802
-    rule = validate.Length(min=low, max=high)
+    """Text of ``low``-``high`` characters; ``short=`` words the too-short case (a needed text of
+    one character at least is "needed", not "1 character")."""
+    short = kwargs.pop("short", None) or ("This one is needed." if low <= 1 else None)
+    rule = Chars(min=low, max=high, short=short)
     return fields.String(validate=_with(rule, kwargs.pop("validate", None)), **kwargs)
 
 
@@ -73,7 +144,7 @@ def Id(**kwargs) -> fields.Integer:  # noqa: N802
 
 def no_nul(value: str) -> None:
     if "\x00" in value:
-        raise ValidationError("Text cannot contain NUL characters.")
+        raise ValidationError("This has an invisible control character in it; please retype it.")
 
 
 class StrictBoolean(fields.Boolean):
@@ -81,7 +152,7 @@ class StrictBoolean(fields.Boolean):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, bool):
-            raise ValidationError("Not a valid boolean.")
+            raise ValidationError("Please choose yes or no.")
         return value
 
 
@@ -108,5 +179,5 @@ class QueryInt(fields.Integer):
     def _deserialize(self, value, attr, data, **kwargs):
         digits = isinstance(value, str) and value.isascii() and value.isdigit()
         if isinstance(value, bool) or not (isinstance(value, int) or digits and len(value) <= 12):
-            raise ValidationError("Not a valid whole number.")
+            raise ValidationError("Please use a whole number.")
         return super()._deserialize(value, attr, data, **kwargs)

@@ -56,6 +56,9 @@ def http_error(err: HTTPException):
     message = err.description if isinstance(err.description, str) else HTTPStatus(status).phrase
     if status == 400 and "messages" in data and "json" in data["messages"]:
         message = "The request body is not valid JSON."
+    elif status == 422 and "messages" in data:
+        # Not werkzeug's "well-formed but unable to be followed": what to do, in words.
+        message = "Some of this needs another look; each field's note says how."
     response = jsonify(_body(status, message, **extra))
     response.status_code = status
     for key, value in (data.get("headers") or {}).items():

@@ -73,7 +73,8 @@ def signin():
 def join():
     if _signed_in() is not None:
         return redirect(url_for("pages.home"))
-    return render_template("join.html", csrf_token=generate_csrf())
+    return render_template("join.html", csrf_token=generate_csrf(),
+                           min_length=passwords.MIN_LENGTH)
 
 
 # Pages reached from account mail. Anyone may open them, signed in or not: the token in the
@@ -154,3 +155,56 @@ def service_worker():
 @pages.get("/healthz")
 def health():
     return {"ok": True}
+
+
+# --- error pages for browsers -----------------------------------------------------------------
+# Every error is answered by ``web.errors`` as JSON. A browser that asked for a page (not the
+# API: /api/ keeps its JSON for every client) gets the same status and headers with a page in
+# the product's voice instead: what happened, that it is not their fault, and a way on.
+
+ERROR_PAGES = {
+    403: ("This page isn't open to you",
+          "It belongs to a part of the exchange your account can't see. Everything of yours is "
+          "still where you left it."),
+    404: ("We couldn't find that page",
+          "The link may be old, or the page may have moved. Nothing of yours is lost."),
+    429: ("Let's take a short breather",
+          "A lot happened in a short time, so the exchange is pausing for a moment."),
+    500: ("Something went wrong on our side",
+          "It wasn't anything you did. Please try again in a moment; if it keeps happening, "
+          "it's ours to fix."),
+}
+OTHER_ERROR = ("That didn't work this time",
+               "Please go back and try again. If it keeps happening, it's ours to fix.")
+
+
+def _wants_page(response) -> bool:
+    return (response.status_code >= 400 and not request.path.startswith("/api/")
+            and response.mimetype == "application/json"
+            and request.accept_mimetypes.best_match(("application/json", "text/html"))
+            == "text/html")
+
+
+def _in_words(seconds: int) -> str:
+    if seconds < 90:
+        return "a minute" if seconds > 45 else f"{max(seconds, 1)} second{'s' * (seconds != 1)}"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} minutes"
+    hours = round(seconds / 3600)
+    return "an hour" if hours == 1 else f"{hours} hours"
+
+
+@pages.after_app_request
+def error_page(response):
+    if not _wants_page(response):
+        return response
+    status = response.status_code
+    heading, words = ERROR_PAGES.get(status) or (
+        ERROR_PAGES[500] if status >= 500 else OTHER_ERROR)
+    wait = response.headers.get("Retry-After", "")
+    html = render_template("error.html", status=status, heading=heading, words=words,
+                           wait=_in_words(int(wait)) if wait.isdigit() else None,
+                           signed_in=_signed_in() is not None)
+    response.set_data(html)
+    response.mimetype = "text/html"
+    return response

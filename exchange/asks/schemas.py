@@ -8,7 +8,15 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from exchange.asks.coaching import coach, hints_as_dicts
 from exchange.clock import utcnow
-from exchange.validation import Int, QueryInt, Text, UTCDateTime, no_nul, tag_list
+from exchange.validation import (
+    Chars,
+    Int,
+    QueryInt,
+    Text,
+    UTCDateTime,
+    no_nul,
+    tag_list,
+)
 
 MAX_AHEAD = timedelta(days=14)
 
@@ -18,14 +26,16 @@ def _when():
 
 
 class AskCreateSchema(Schema):
-    title = Text(8, 120, required=True, validate=no_nul)
-    details = fields.String(load_default="", validate=[validate.Length(max=2000), no_nul])
+    title = Text(8, 120, required=True, validate=no_nul,
+                 short="A few more words, please: a title of at least 8 characters says what "
+                       "would help.")
+    details = fields.String(load_default="", validate=[Chars(max=2000), no_nul])
     tags = tag_list(5, load_default=list)
     minutes = Int(5, 120, required=True, metadata={"description": "estimate, 5-120 minutes"})
     window_start = _when()
     window_end = _when()
     mode = fields.String(load_default="online", validate=validate.OneOf(("online", "in_person")))
-    area = fields.String(allow_none=True, validate=[validate.Length(max=64), no_nul])
+    area = fields.String(allow_none=True, validate=[Chars(max=64), no_nul])
 
     @validates_schema
     def _window(self, data, **kwargs):
@@ -34,16 +44,16 @@ class AskCreateSchema(Schema):
         if end is not None and end > now + MAX_AHEAD:
             raise ValidationError("Keep it within the next 14 days.", "window_end")
         if end is not None and end <= now:
-            raise ValidationError("The window has to end in the future.", "window_end")
+            raise ValidationError("Please choose an end that is still ahead.", "window_end")
         if start is not None and end is not None and start >= end:
-            raise ValidationError("The window starts before it ends.", "window_end")
+            raise ValidationError("Please end the window after it starts.", "window_end")
         if start is not None and start > now + MAX_AHEAD:
             raise ValidationError("Keep it within the next 14 days.", "window_start")
 
     @validates_schema
     def _area(self, data, **kwargs):
         if data.get("mode") == "in_person" and not (data.get("area") or "").strip():
-            raise ValidationError("Name a coarse area (a town or district) for in-person help.",
+            raise ValidationError("Please name a town or district, so nearby helpers can find it.",
                                   "area")
 
 
@@ -113,7 +123,7 @@ class ConfirmSchema(Schema):
 
 class ThanksCreateSchema(Schema):
     message = Text(1, 2000, required=True, validate=no_nul)
-    impact = fields.String(load_default="", validate=[validate.Length(max=2000), no_nul])
+    impact = fields.String(load_default="", validate=[Chars(max=2000), no_nul])
 
 
 class ThanksSchema(Schema):
@@ -138,3 +148,36 @@ class MessageSchema(Schema):
 
 class MessageListSchema(Schema):
     items = fields.List(fields.Nested(MessageSchema))
+
+
+class DraftQuerySchema(Schema):
+    """An ask being written, as the composer sends it for coaching (a GET: nothing is kept)."""
+
+    title = fields.String(load_default="", validate=[Chars(max=120), no_nul])
+    details = fields.String(load_default="", validate=[Chars(max=2000), no_nul])
+    tags = tag_list(5, load_default=list)
+    minutes = QueryInt(validate=validate.Range(
+        min=5, max=120, error="Please choose a number from {min} to {max}."))
+    window_start = _when()
+    window_end = _when()
+
+
+class DraftCoachingSchema(Schema):
+    hints = fields.List(fields.Nested(HintSchema))
+
+
+class ExpectationQuerySchema(Schema):
+    tags = tag_list(5, load_default=list)
+
+
+class OutlookSchema(Schema):
+    tag = fields.String(allow_none=True, metadata={"description": "null: the whole community"})
+    helpers = fields.Integer(metadata={"description": "members listing the skill, open to help"})
+    recent_matches = fields.Integer(metadata={"description": "matched asks in the last 90 days"})
+    median_minutes = fields.Float(allow_none=True, metadata={
+        "description": "median minutes from posting to the first accept; null with too few"})
+    message = fields.String()
+
+
+class ExpectationSchema(Schema):
+    lines = fields.List(fields.Nested(OutlookSchema))

@@ -20,12 +20,14 @@ def common_passwords() -> frozenset[str]:
 
 def problems(password: str, *, handle: str = "", email: str = "") -> list[str]:
     if len(password) < MIN_LENGTH:
-        return [f"Use at least {MIN_LENGTH} characters."]
+        return [f"Please use at least {MIN_LENGTH} characters; a short sentence is easy to "
+                "remember."]
     lowered = password.lower()
     if lowered in common_passwords():
-        return ["That password is on a list of common ones; pick something less guessable."]
+        return ["That one is on a list of common passwords; something less guessable keeps you "
+                "safe."]
     if handle and handle.lower() in lowered or email and lowered == email.lower():
-        return ["Keep your handle and email out of your password."]
+        return ["Please keep your handle and email out of your password."]
     return []
 
 

@@ -8,7 +8,9 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate, val
 
 from exchange.validation import (
     HANDLE_RE,
+    Chars,
     Int,
+    Items,
     StrictBoolean,
     Text,
     no_nul,
@@ -25,7 +27,7 @@ class ClockTime(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
         if not _CLOCK.match(value):
-            raise ValidationError("Use a 24-hour time like '09:30'.")
+            raise ValidationError("Please use a 24-hour time, like 09:30.")
         hours, minutes = value.split(":")
         return int(hours) * 60 + int(minutes)
 
@@ -43,7 +45,7 @@ class SlotSchema(Schema):
     @validates_schema
     def _ordered(self, data, **kwargs):
         if data["start"] >= data["end"]:
-            raise ValidationError("A slot starts before it ends.", "end")
+            raise ValidationError("A time slot needs to end after it starts.", "end")
 
 
 class QuietHoursSchema(Schema):
@@ -59,9 +61,10 @@ class QuietHoursSchema(Schema):
 
 class RegisterSchema(Schema):
     handle = fields.String(required=True, validate=validate.Regexp(
-        HANDLE_RE, error="3-30 characters: lowercase letters, digits and '_'."))
-    email = fields.Email(required=True, validate=validate.Length(max=254))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
+        HANDLE_RE, error="A handle is 3 to 30 characters: lowercase letters, digits and _, "
+                          "like sam_reads."))
+    email = fields.Email(required=True, validate=Chars(max=254))
+    password = fields.String(required=True, load_only=True, validate=Chars(max=1024))
     display_name = Text(1, 80, required=True, validate=no_nul)
 
     @pre_load
@@ -85,15 +88,15 @@ class TokenSchema(Schema):
 
 class ProfileUpdateSchema(Schema):
     display_name = Text(1, 80, validate=no_nul)
-    bio = fields.String(validate=[validate.Length(max=500), no_nul])
+    bio = fields.String(validate=[Chars(max=500), no_nul])
     timezone = fields.String(validate=validate_timezone)
     skills = tag_list(20)
     helping = StrictBoolean()
     capacity = Int(1, 10)
-    availability = fields.List(fields.Nested(SlotSchema), validate=validate.Length(max=42))
+    availability = fields.List(fields.Nested(SlotSchema), validate=Items(max=42))
     quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True)
-    area = fields.String(allow_none=True, validate=[validate.Length(max=64), no_nul])
-    email = fields.Email(validate=validate.Length(max=254), metadata={
+    area = fields.String(allow_none=True, validate=[Chars(max=64), no_nul])
+    email = fields.Email(validate=Chars(max=254), metadata={
         "description": "a new address: it waits as pending_email until the link sent to it "
                        "is opened"})
 
@@ -150,7 +153,7 @@ class MemberSelfSchema(Schema):
 
 
 class PasswordResetRequestSchema(Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = fields.Email(required=True, validate=Chars(max=254))
 
     @pre_load
     def _trim(self, data, **kwargs):
@@ -166,7 +169,7 @@ class LinkTokenSchema(Schema):
 
 
 class PasswordResetSchema(LinkTokenSchema):
-    password = fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
+    password = fields.String(required=True, load_only=True, validate=Chars(max=1024))
 
 
 class NoticeSchema(Schema):

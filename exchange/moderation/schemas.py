@@ -7,22 +7,23 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from exchange.asks.schemas import PersonSchema
 from exchange.moderation.actions import ACTIONS
 from exchange.moderation.models import REASONS, TARGET_TYPES
-from exchange.validation import HANDLE_RE, Id, Int, QueryInt, Text, no_nul
+from exchange.validation import HANDLE_RE, Chars, Id, Int, QueryInt, Text, no_nul
 
 ROLES = ("member", "moderator", "admin")
 
 
 def _reason(required: bool = True) -> fields.String:
     if required:
-        return Text(1, 500, required=True, validate=no_nul)
-    return fields.String(load_default="", validate=[validate.Length(max=500), no_nul])
+        return Text(1, 500, required=True, validate=no_nul,
+                    short="Please give a reason in a few kind words: the member may read it.")
+    return fields.String(load_default="", validate=[Chars(max=500), no_nul])
 
 
 class FlagCreateSchema(Schema):
     target_type = fields.String(required=True, validate=validate.OneOf(TARGET_TYPES))
     target_id = Id(required=True)
     reason = fields.String(required=True, validate=validate.OneOf(REASONS))
-    note = fields.String(load_default="", validate=[validate.Length(max=500), no_nul])
+    note = fields.String(load_default="", validate=[Chars(max=500), no_nul])
 
 
 class FlagSchema(Schema):
@@ -44,7 +45,7 @@ class ResolveSchema(Schema):
     @validates_schema
     def _days(self, data, **kwargs):
         if data["action"] == "suspend" and data.get("days") is None:
-            raise ValidationError("Say for how many days (1-365).", "days")
+            raise ValidationError("Please say for how many days, from 1 to 365.", "days")
 
 
 class ReasonSchema(Schema):

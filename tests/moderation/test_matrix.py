@@ -86,6 +86,10 @@ MATRIX: dict[str, dict[str, object]] = {
         row(SIGN_IN, 204, 204, 204, 204, SUSPENDED, 204, 204),
     "GET /api/v1/asks":
         row(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/asks/coaching":
+        row(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/asks/expectation":
+        row(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/asks/{ask_id}":
         row(SIGN_IN, 200, 200, 200, HIDDEN, 200, 200, 200),
     "GET /api/v1/asks/{ask_id}/messages":

@@ -8,12 +8,18 @@ from flask_smorest import Blueprint
 
 from exchange.asks import queries
 from exchange.asks import service as asks
+from exchange.asks.coaching import coach
+from exchange.asks.expectation import outlook
 from exchange.asks.schemas import (
     AskCreateSchema,
     AskPageSchema,
     AskQuerySchema,
     AskSchema,
     ConfirmSchema,
+    DraftCoachingSchema,
+    DraftQuerySchema,
+    ExpectationQuerySchema,
+    ExpectationSchema,
     MessageCreateSchema,
     MessageListSchema,
     MessageSchema,
@@ -21,6 +27,7 @@ from exchange.asks.schemas import (
     ThanksSchema,
 )
 from exchange.asks.thanks import send_thanks
+from exchange.clock import utcnow
 from exchange.conversation import service as conversation
 from web.auth import current_member
 from web.state import state, uow
@@ -46,6 +53,26 @@ class Asks(MethodView):
         unit.commit()
         state().hops.mark(ask.id, "received", at=g.received_at)
         return ask
+
+
+@blp.route("/coaching")
+@blp.arguments(DraftQuerySchema, location="query")
+@blp.response(200, DraftCoachingSchema)
+def draft_coaching(draft):
+    """Kind hints for an ask while it is written, before anything is sent (nothing is kept)."""
+    current_member()
+    return {"hints": coach(draft["title"], draft["details"], minutes=draft.get("minutes"),
+                           window_start=draft.get("window_start"),
+                           window_end=draft.get("window_end"), tags=draft["tags"])}
+
+
+@blp.route("/expectation")
+@blp.arguments(ExpectationQuerySchema, location="query")
+@blp.response(200, ExpectationSchema)
+def expectation(query):
+    """What is likely for an ask with these tags, from the community's recent figures."""
+    member = current_member()
+    return {"lines": outlook(uow().session, query["tags"], now=utcnow(), asker_id=member.id)}
 
 
 @blp.route(f"/{ASK}")

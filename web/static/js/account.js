@@ -4,7 +4,7 @@
  * change is the same either way. */
 
 import { api, explain } from "./api.js";
-import { byId, showError, submitWith } from "./dom.js";
+import { byId, showError, showErrors, submitWith } from "./dom.js";
 
 function hint(me) {
   if (me.pending_email) {
@@ -50,7 +50,7 @@ function changeAddress(section) {
     if (!email) return showError(form, "Please type the address you'd like to use.");
     section.querySelector(".sent").hidden = true;
     const r = await api("PATCH", "/me", { email });
-    if (!r.ok) return showError(form, explain(r.data));
+    if (!r.ok) return showErrors(form, r.data);
     form.reset();
     show(section, r.data);
   });

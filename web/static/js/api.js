@@ -20,22 +20,29 @@ export async function api(method, path, body) {
   return { ok: response.ok, status: response.status, data };
 }
 
-/* A refusal's words: the message and any field messages, as one kind sentence. */
-export function explain(data) {
+/* A refusal's field notes, flattened: [{ path: ["availability", "0", "end"], messages }]. */
+export function fieldErrors(data) {
   const fields = (data && data.errors && (data.errors.json || data.errors.query)) || {};
-  const details = [];
-  const walk = (where, value) => {
+  const found = [];
+  const walk = (path, value) => {
     if (Array.isArray(value) && value.every((m) => typeof m === "string")) {
-      details.push(`${where}: ${value.join(" ")}`);
+      found.push({ path, messages: value });
     } else if (value && typeof value === "object") {
-      for (const [key, inner] of Object.entries(value)) {
-        const name = /^\d+$/.test(key) ? `#${Number(key) + 1}` : key.replace(/_/g, " ");
-        walk(where ? `${where} ${name}` : name, inner);
-      }
+      for (const [key, inner] of Object.entries(value)) walk([...path, key], inner);
     }
   };
-  walk("", fields);
-  return [data && data.message, ...details].filter(Boolean).join(" ");
+  walk([], fields);
+  return found;
+}
+
+/* A refusal's words: each field note once, never a field name before it. The top-level
+ * message is left out when field notes say it better (a 422's is only "needs another look"),
+ * and never repeated when a field note says the same ("That handle is taken."). */
+export function explain(data) {
+  const notes = fieldErrors(data).flatMap((f) => f.messages);
+  const message = data && data.message;
+  const words = notes.length ? notes : [message];
+  return Array.from(new Set(words.filter(Boolean))).join(" ");
 }
 
 export function signIn(login, password) {

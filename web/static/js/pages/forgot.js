@@ -1,8 +1,8 @@
 /* Forgot your password: ask for a link. The answer is the same kind one whether or not the
  * address has an account; the page cannot tell, and neither can anyone using it. */
 
-import { api, explain } from "../api.js";
-import { byId, showError, submitWith } from "../dom.js";
+import { api } from "../api.js";
+import { byId, showError, showErrors, submitWith } from "../dom.js";
 
 export function start() {
   const form = byId("forgot");
@@ -11,7 +11,7 @@ export function start() {
     const email = (data.email || "").trim();
     if (!email) return showError(form, "Please type the email address on your account.");
     const r = await api("POST", "/auth/password-reset", { email });
-    if (!r.ok) return showError(form, explain(r.data));
+    if (!r.ok) return showErrors(form, r.data);
     sent.querySelector(".message").textContent = r.data.message;
     form.hidden = true;
     sent.hidden = false;

@@ -4,9 +4,15 @@
 import { api, explain } from "../api.js";
 import { STATUS, describe, updateText } from "../asks.js";
 import { conversation, messageArrived } from "../conversation.js";
-import { byId, el, person, refreshEmpty, showError, submitWith, tagList } from "../dom.js";
+import { Composer } from "../composer.js";
+import { byId, el, person, refreshEmpty } from "../dom.js";
 import { Feed, liveStream } from "../live.js";
 import { reportButton } from "../report.js";
+
+/* Reasons arrive as "you know `writing`": the marks are for the code font, not for people. */
+function plain(reasons) {
+  return reasons.map((r) => r.replace(/`([^`]*)`/g, "$1"));
+}
 
 export class Home {
   constructor(root) {
@@ -55,9 +61,12 @@ export class Home {
     const [offers, mine, helping] = await Promise.all([
       api("GET", "/asks?for_me=true&status=open"), api("GET", "/asks?mine=asked"),
       api("GET", "/asks?mine=helping")]);
-    if (offers.ok) offers.data.items.forEach((ask) => this.showOffer(ask, false));
-    if (mine.ok) mine.data.items.forEach((ask) => this.showMine(ask));
-    if (helping.ok) helping.data.items.forEach((ask) => this.showHelping(ask));
+    // A card goes on top of its list, so the API's newest-first pages are shown oldest first:
+    // the order after a reload is the order the cards arrived in live.
+    const each = (r, show) => { if (r.ok) r.data.items.slice().reverse().forEach(show); };
+    each(offers, (ask) => this.showOffer(ask, false));
+    each(mine, (ask) => this.showMine(ask));
+    each(helping, (ask) => this.showHelping(ask));
   }
 
   /* The ask's card in `list`, emptied for redrawing (a new card goes on top). */
@@ -83,7 +92,7 @@ export class Home {
     const li = this.item(this.lists.offers, ask);
     li.classList.toggle("fresh", Boolean(fresh));
     li.append(describe(ask, "asked by ", person(ask.author)));
-    if (reasons && reasons.length) li.append(el("div", { class: "meta" }, `Why you: ${reasons.join("; ")}`));
+    if (reasons && reasons.length) li.append(el("div", { class: "meta why" }, `Why you: ${plain(reasons).join("; ")}`));
     const status = el("span", { class: "status", role: "status" });
     const help = el("button", { type: "button", class: "accept" }, "I can help");
     const pass = el("button", { type: "button", class: "secondary pass" }, "Not this time");
@@ -94,12 +103,22 @@ export class Home {
         this.drop(this.lists.offers, ask.id);
         this.showHelping(r.data);
       } else {
-        status.textContent = r.status === 409
-          ? "Someone else is already helping with this one — thank you for offering."
-          : explain(r.data);
+        // The server says which it was: taken by someone else, or cancelled or closed.
+        status.textContent = explain(r.data);
+        pass.disabled = false;
+        help.disabled = r.status === 409;
       }
     });
-    pass.addEventListener("click", () => this.drop(this.lists.offers, ask.id));
+    pass.addEventListener("click", async () => {
+      // Remembered (POST /asks/{id}/pass): the offer does not come back after a reload.
+      help.disabled = pass.disabled = true;
+      const r = await api("POST", `/asks/${ask.id}/pass`);
+      if (r.ok || r.status === 404) this.drop(this.lists.offers, ask.id);
+      else {
+        help.disabled = pass.disabled = false;
+        status.textContent = explain(r.data);
+      }
+    });
     li.append(el("div", { class: "actions" }, help, pass, status, reportButton("ask", ask.id)));
   }
 
@@ -128,14 +147,15 @@ export class Home {
 
   showMine(ask) {
     const li = this.item(this.lists.mine, ask);
-    li.append(ask.helper ? describe(ask, person(ask.helper), " is helping") : describe(ask));
+    const helped = ask.status === "confirmed" ? " helped" : " is helping";
+    li.append(ask.helper ? describe(ask, person(ask.helper), helped) : describe(ask));
     li.append(el("div", { class: "meta state" }, STATUS[ask.status] || ask.status));
     const actions = el("div", { class: "actions" });
     const refresh = (data) => { this.showMine(data); this.loadBalance(); };
     if (ask.status === "open") {
       actions.append(this.action("Cancel", `/asks/${ask.id}/cancel`, refresh, null, true));
     }
-    if (ask.status === "matched" || ask.status === "delivered") {
+    if (ask.status === "delivered") {  // only once the helper says it's done
       actions.append(this.action("It's done — confirm", `/asks/${ask.id}/confirm`, refresh, () => ({})));
     }
     if (ask.status === "confirmed") this.thanksForm(li, ask);
@@ -175,36 +195,20 @@ export class Home {
   }
 
   wireForms() {
-    const form = byId("ask");
-    document.querySelectorAll(".starters .chip").forEach((chip) => chip.addEventListener("click", () => {
-      form.elements.title.value = chip.dataset.title;
-      form.elements.minutes.value = chip.dataset.minutes;
-      form.elements.title.focus();
-    }));
-    submitWith(form, async (data) => {
-      const body = { title: data.title, details: data.details, minutes: Number(data.minutes), tags: tagList(data.tags) };
-      const r = await api("POST", "/asks", body);
-      if (!r.ok) return showError(form, explain(r.data));
-      form.reset();
-      this.showMine(r.data);
-      this.coach(r.data.coaching);
-    });
+    new Composer(byId("ask"), (ask) => {
+      this.showMine(ask);
+      this.asked();
+    }).start();
     byId("signout").addEventListener("click", async () => {
       await api("POST", "/auth/logout");
       location.assign("/");
     });
   }
 
-  /* After an ask goes out: ideas for next time, never a scolding. */
-  coach(hints) {
+  /* After an ask goes out (the coaching came while it was written, not now). */
+  asked() {
     const coaching = byId("coaching");
-    coaching.replaceChildren();
-    if (hints && hints.length) {
-      coaching.append(el("p", {}, "Your ask is out. A couple of ideas that could make it easier to say yes to next time:"),
-        el("ul", {}, ...hints.map((h) => el("li", {}, h.message))));
-    } else {
-      coaching.append(el("p", {}, "Your ask is out. We'll let you know the moment someone offers."));
-    }
+    coaching.replaceChildren(el("p", {}, "Your ask is out. We'll let you know the moment someone offers."));
     coaching.hidden = false;
   }
 

@@ -15,16 +15,25 @@ export async function start() {
   const m = r.data;
   byId("name").textContent = `${m.display_name} (@${m.handle})`;
   byId("bio").textContent = m.bio || "";
-  const times = (n) => (n === 1 ? "once" : `${n} times`);
-  byId("both-sides").textContent =
-    `Has given ${m.given_minutes} minutes of help (${times(m.helps_given)}) and received ` +
-    `${m.received_minutes} minutes (${times(m.asks_received)}). Both sides count here.`;
+  byId("both-sides").textContent = bothSides(m);
   byId("skills").textContent = m.skills.length ? `Happy to help with: ${m.skills.join(", ")}` : "";
   const list = byId("thanks");
   m.thanks_received.forEach((t) => list.append(el("li", {},
     `“${t.message}”`, el("span", { class: "when" }, ` — ${t.from_handle}`))));
   refreshEmpty(list);
   if (m.handle !== root.dataset.me) safetyActions(byId("safety"), m);
+}
+
+/* Given and received in words: "not yet" rather than "0 minutes (0 times)". */
+export function bothSides(m) {
+  const times = (n) => (n === 1 ? "once" : `${n} times`);
+  const given = m.helps_given
+    ? `Has given ${m.given_minutes} minutes of help (${times(m.helps_given)})`
+    : "Hasn't given help yet";
+  const received = m.asks_received
+    ? `received ${m.received_minutes} minutes (${times(m.asks_received)})`
+    : "hasn't received help yet";
+  return `${given} and ${received}. Both sides count here.`;
 }
 
 /* Blocking is private and quiet; reporting goes to moderators. Both are always one click. */

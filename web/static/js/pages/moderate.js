@@ -1,8 +1,8 @@
 /* The review queue and community health, for moderators. A new flag (mod.flagged, through the
  * live feed) reloads the queue; every action goes through the moderation API and is audited. */
 
-import { api, explain } from "../api.js";
-import { byId, el, refreshEmpty } from "../dom.js";
+import { api, explain, fieldErrors } from "../api.js";
+import { byId, clearErrors, el, fieldNote, refreshEmpty } from "../dom.js";
 import { Feed, liveStream } from "../live.js";
 
 const KIND_OF = { ask: "Ask", message: "Message", member: "Member" };
@@ -42,7 +42,7 @@ export class Moderation {
     li.append(el("strong", {}, `${KIND_OF[item.target_type]}: `), targetText(item));
     const h = item.author_history || {};
     li.append(el("div", { class: "meta" },
-      `weight ${item.weight}${item.hidden ? " · hidden pending review" : ""} · ` +
+      `${reports(item.flags.length)}${item.hidden ? " · hidden pending review" : ""} · ` +
       `${h.recent_asks || 0} asks in 30 days · ${h.upheld_flags || 0} earlier upheld flags` +
       `${item.claimed_by ? " · " + item.claimed_by.display_name + " is reviewing" : ""}`));
     li.append(el("ul", { class: "flags" }, ...item.flags.map((f) => el("li", {},
@@ -63,9 +63,18 @@ export class Moderation {
       if (r.ok) {
         li.remove();
         refreshEmpty(this.queue);
-      } else {
-        status.textContent = explain(r.data);
+        return;
       }
+      // A note beside the reason or the days when it is about them; anything else beside the buttons.
+      clearErrors(li);
+      let placed = false;
+      for (const { path, messages } of fieldErrors(r.data)) {
+        const input = { reason, days }[path[0]];
+        if (!input) continue;
+        fieldNote(input, Array.from(new Set(messages)).join(" "));
+        placed = true;
+      }
+      status.textContent = placed ? "" : explain(r.data);
     };
     const claim = el("button", { type: "button", class: "secondary" }, "I'll take this");
     claim.addEventListener("click", async () => {
@@ -73,10 +82,18 @@ export class Moderation {
       status.textContent = r.ok ? "It's yours for the next 15 minutes." : explain(r.data);
     });
     const button = (label, action, secondary) => el("button", { type: "button", class: secondary ? "secondary" : "", onclick: act(action) }, label);
+    // Suspending is the heavy one: a second press, on a button that says what it will do.
+    const suspend = el("button", { type: "button", class: "suspend" }, "Suspend");
+    suspend.addEventListener("click", () => {
+      if (suspend.dataset.sure) return act("suspend")();
+      suspend.dataset.sure = "true";
+      suspend.textContent = `Yes, suspend for ${days.value} days`;
+      status.textContent = "Suspending stops them asking and helping for that long. Press again to confirm.";
+    });
     li.append(el("div", { class: "actions" }, reason),
       el("div", { class: "actions" }, claim, button("Dismiss", "dismiss", true), button("Hide", "hide"),
         button("Warn", "warn"), el("span", {}, "or suspend for"), days, el("span", {}, "days"),
-        button("Suspend", "suspend"), status));
+        suspend, status));
   }
 
   async loadHealth() {
@@ -86,6 +103,12 @@ export class Moderation {
     box.replaceChildren(...health(r.data));
     box.classList.remove("quiet");
   }
+}
+
+const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+function reports(n) {
+  return n === 1 ? "1 report" : `${n} reports`;
 }
 
 function health(h) {
@@ -101,7 +124,7 @@ function health(h) {
       : el("p", {}, "No ask is waiting."),
     el("h3", {}, "Helpers by skill and weekday"),
     h.supply.length ? table(["skill", "helpers", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
-      h.supply.map((x) => [x.skill, x.helpers, ...Object.values(x.by_weekday)]))
+      h.supply.map((x) => [x.skill, x.helpers, ...WEEKDAYS.map((day) => x.by_weekday[day])]))
       : el("p", {}, "Nobody has listed a skill yet."),
     el("h3", {}, "Flags per week"),
     table(["week of", "flags"], h.flags_per_week.map((w) => [w.week_start, w.flags])),

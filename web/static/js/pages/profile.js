@@ -3,7 +3,7 @@
 
 import { startAccount } from "../account.js";
 import { api, explain } from "../api.js";
-import { byId, el, showError, submitWith, tagList } from "../dom.js";
+import { byId, el, showError, showErrors, submitWith, tagList } from "../dom.js";
 import { startNotifySettings } from "../notify_settings.js";
 
 const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
@@ -66,7 +66,7 @@ export async function start() {
     form.querySelector(".saved").hidden = true;
     const r = await api("PATCH", "/me", changes(form, slots, data));
     if (r.ok) form.querySelector(".saved").hidden = false;
-    else showError(form, explain(r.data));
+    else showErrors(form, r.data);
   });
   form.dataset.ready = "true";
 }

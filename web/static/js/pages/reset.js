@@ -3,8 +3,8 @@
  * password is caught here before it is sent. A link that no longer works says why and offers
  * a fresh one. */
 
-import { api, explain } from "../api.js";
-import { byId, showError, submitWith } from "../dom.js";
+import { api } from "../api.js";
+import { byId, fieldNote, showErrors, submitWith } from "../dom.js";
 import { linkToken, tokenProblem } from "../links.js";
 
 function stale(form, message) {
@@ -21,7 +21,10 @@ export function start() {
   if (!token) return stale(form, "This page works from the link in your email.");
   submitWith(form, async (data) => {
     const password = data.password || "";
-    if (password.length < min) return showError(form, `Please use at least ${min} characters.`);
+    if (password.length < min) {
+      fieldNote(form.elements.password, `Please use at least ${min} characters; a short sentence is easy to remember.`);
+      return form.elements.password.focus();
+    }
     const r = await api("POST", "/auth/password-reset/confirm", { token, password });
     if (r.ok) {
       form.hidden = true;
@@ -29,7 +32,7 @@ export function start() {
     } else if (tokenProblem(r.data)) {
       stale(form, tokenProblem(r.data));
     } else {
-      showError(form, explain(r.data));
+      showErrors(form, r.data);
     }
   });
   form.dataset.ready = "true";

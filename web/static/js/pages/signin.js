@@ -1,7 +1,7 @@
 /* Signing in, then on to where the visitor was going (a plain path of this site only). */
 
-import { explain, signIn } from "../api.js";
-import { byId, showError, submitWith } from "../dom.js";
+import { signIn } from "../api.js";
+import { byId, showErrors, submitWith } from "../dom.js";
 
 function nextPage() {
   // Only a plain path of this site: "//host" or "/\\host" would leave it (an open redirect).
@@ -14,6 +14,6 @@ export function start() {
   submitWith(form, async (data) => {
     const r = await signIn(data.login, data.password);
     if (r.ok) location.assign(nextPage());
-    else showError(form, explain(r.data));
+    else showErrors(form, r.data);
   });
 }

@@ -1,0 +1,74 @@
+"""Error pages for browsers: the same status, a page in the product's voice (lang, a title, a
+main landmark, a skip link), while the API keeps answering every client in JSON."""
+
+from __future__ import annotations
+
+import html as markup
+import re
+
+import pytest
+from flask import abort
+
+from exchange.errors import RateLimited
+
+HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+@pytest.fixture
+def broken_app(settings, db, dispatcher):
+    """The app with a few routes that fail the ways real ones can."""
+    from web import create_app
+    app = create_app(settings, db=db, dispatcher=dispatcher)
+    app.add_url_rule("/test/forbidden", "forbidden", lambda: abort(403))
+    app.add_url_rule("/test/busy", "busy", lambda: (_ for _ in ()).throw(
+        RateLimited("Slow down a little.", retry_after=42)))
+    app.add_url_rule("/test/broken", "broken", lambda: 1 / 0)
+    return app
+
+
+def _page(response) -> str:
+    assert response.mimetype == "text/html", response.data[:200]
+    html = markup.unescape(response.get_data(as_text=True))
+    assert '<html lang="en">' in html
+    assert re.search(r"<title>[^<]+ · The exchange</title>", html)
+    assert re.search(r'<main id="main"', html)
+    assert '<a class="skip" href="#main">' in html
+    return html
+
+
+@pytest.mark.parametrize(("path", "status", "words"), [
+    ("/no/such/page", 404, "We couldn't find that page"),
+    ("/test/forbidden", 403, "This page isn't open to you"),
+    ("/test/busy", 429, "Let's take a short breather"),
+    ("/test/broken", 500, "Something went wrong on our side"),
+])
+def test_a_browser_gets_a_kind_page_with_the_same_status(broken_app, path, status, words):
+    r = broken_app.test_client().get(path, headers=HTML)
+    assert r.status_code == status
+    html = _page(r)
+    assert f"<h1>{words}</h1>" in html
+    assert "Traceback" not in html and "ZeroDivisionError" not in html
+
+
+def test_the_wait_is_said_in_words_and_the_header_stays(broken_app):
+    r = broken_app.test_client().get("/test/busy", headers=HTML)
+    assert r.headers["Retry-After"] == "42"
+    assert "Please try again in about 42 seconds." in _page(r)
+
+
+def test_the_api_keeps_its_json_even_for_a_browser(broken_app):
+    client = broken_app.test_client()
+    r = client.get("/api/v1/no-such-thing", headers=HTML)
+    assert r.status_code == 404 and r.is_json and r.get_json()["code"] == 404
+    r = client.get("/api/v1/asks", headers=HTML)
+    assert r.status_code == 401 and r.is_json
+
+
+def test_a_client_that_asks_for_json_gets_json(broken_app):
+    r = broken_app.test_client().get("/no/such/page", headers={"Accept": "application/json"})
+    assert r.status_code == 404 and r.is_json
+
+
+def test_a_signed_out_visitor_is_sent_to_the_front_page_from_an_error(broken_app):
+    html = _page(broken_app.test_client().get("/nowhere", headers=HTML))
+    assert "the exchange's front page" in html
