@@ -8,7 +8,9 @@ import json
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from exchange.members.admin import create_admin
 from exchange.offers.models import Offer
+from tests.conftest import PASSWORD
 from tests.workers.processes import end_group, eventually, start_worker, worker_env
 
 pytestmark = pytest.mark.slow
@@ -104,3 +106,17 @@ def test_the_request_id_follows_a_post_into_its_matching_jobs_log_lines(
         _log(tmp_path)
     assert all(line.get("job_id") for line in job_lines()), job_lines()
     assert any(line["job_id"].startswith("match-") for line in job_lines()), job_lines()
+
+
+def test_the_job_dashboard_alone_may_evaluate_its_row_templates(job_app, make_uow):
+    with make_uow() as uow:
+        create_admin(uow, handle="root", email="root@example.org", password=PASSWORD)
+        uow.commit()
+    browser = job_app.test_client()
+    r = browser.post("/api/v1/auth/login", json={"login": "root", "password": PASSWORD})
+    assert r.status_code == 200
+    dashboard = browser.get("/admin/rq/")
+    assert dashboard.status_code == 200
+    assert "script-src 'self' 'unsafe-eval';" in dashboard.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in dashboard.headers["Content-Security-Policy"]
+    assert "unsafe-eval" not in browser.get("/home").headers["Content-Security-Policy"]
