@@ -6,7 +6,9 @@ The request id lives in a context variable. The web process sets it for each req
 ``exchange.adapters.rq_jobs`` copies it into the meta of every job the request enqueues; the
 worker sets it again around that job (``workers.observability``), so the request's lines and
 its jobs' lines share one id. Context variables are per thread (and per greenlet), so
-concurrent requests and the matching lanes never see each other's id.
+concurrent requests and the matching lanes never see each other's id. ``received_at`` (when
+the request arrived) travels the same way, for the post → offer figure
+(``exchange.adapters.metrics``).
 
 The security log is the ``exchange.security`` logger: sign-ins, failed sign-ins, refused
 authorizations and moderator actions, one structured line each (``security(event, **fields)``).
