@@ -55,6 +55,10 @@ class Settings:
     mail_delay_seconds: int = 120
     vapid_private_key: str | None = None
     trace_hops: bool = False  # EXCHANGE_TRACE_HOPS=1: time each hop of post → offer (bench)
+    # Operations (CONTRACT §14, docs/operations.md)
+    allowed_origins: tuple[str, ...] = ()  # EXCHANGE_ALLOWED_ORIGINS; () = the app's own origin
+    metrics_token: str | None = None  # EXCHANGE_METRICS_TOKEN; unset = /metrics from loopback only
+    log_format: str = "plain"  # EXCHANGE_LOG_FORMAT: plain or json (json by default in production)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -118,7 +122,28 @@ class Settings:
             mail_delay_seconds=_int(env, "EXCHANGE_MAIL_DELAY_SECONDS", 120, low=0),
             vapid_private_key=env.get("EXCHANGE_VAPID_PRIVATE_KEY") or None,
             trace_hops=env.get("EXCHANGE_TRACE_HOPS", "").lower() in ("1", "on", "true"),
+            allowed_origins=_origins(env.get("EXCHANGE_ALLOWED_ORIGINS") or ""),
+            metrics_token=env.get("EXCHANGE_METRICS_TOKEN") or None,
+            log_format=_log_format(env, kind),
         )
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    """``https://a.example, https://b.example`` → each origin exactly (scheme://host[:port])."""
+    found = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    for origin in found:
+        scheme, sep, rest = origin.partition("://")
+        if scheme not in ("http", "https") or not sep or not rest or "/" in rest:
+            raise ConfigError("EXCHANGE_ALLOWED_ORIGINS must list origins like "
+                              f"https://exchange.example.org, comma-separated; got {origin!r}")
+    return found
+
+
+def _log_format(env: dict, kind: str) -> str:
+    value = (env.get("EXCHANGE_LOG_FORMAT") or ("json" if kind == "production" else "plain"))
+    if value.lower() not in ("plain", "json"):
+        raise ConfigError("EXCHANGE_LOG_FORMAT must be 'plain' or 'json'")
+    return value.lower()
 
 
 def _mail_from(value: str) -> str:

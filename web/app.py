@@ -15,6 +15,8 @@ from exchange.dispatch import Dispatcher
 from web import auth
 from web.json_guard import check_json_body
 from web.limits import init_limits
+from web.observability import init_observability
+from web.security import init_security
 from web.state import AppState, close_uow
 
 
@@ -39,10 +41,12 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         JSON_SORT_KEYS=False,
         TESTING=settings.env == "test",
     )
+    init_security(app, settings)  # the session cookie's flags, headers on every response
     app.extensions["exchange"] = AppState(
         settings=settings, db=db or Database(settings.database_url),
         dispatcher=dispatcher or dispatcher_for(settings), hops=hop_trace(settings))
     auth.csrf.init_app(app)
+    init_observability(app, settings)  # request ids first, /readyz and /metrics
     app.before_request(_note_arrival)
     app.before_request(auth.load_caller)
     app.before_request(check_json_body)

@@ -20,6 +20,7 @@ from marshmallow import ValidationError
 
 from exchange import demo, migrate
 from exchange.adapters.embedded_redis import EmbeddedRedis
+from exchange.adapters.logs import configure_logging
 from exchange.config import Settings
 from exchange.errors import DomainError
 from exchange.members.admin import create_admin
@@ -98,6 +99,7 @@ def serve(host: str, port: int, no_worker: bool) -> None:
     Without EXCHANGE_REDIS_URL it also runs an embedded Redis-compatible server and a job
     worker beside the web process, so this one command is a complete exchange."""
     settings = Settings.from_env()
+    configure_logging(settings.log_format)
     # SIGTERM (docker stop, systemd, a test) unwinds like Ctrl+C, so the finally below stops
     # the worker and the embedded server instead of orphaning them.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -2,7 +2,8 @@
 
 A client connects with ``auth={"token": <api token>, "since": <last notification id>}`` or
 with the browser's session cookie. Anonymous, bogus, banned or suspended connections are
-refused; a browser from a foreign origin is refused by Socket.IO's same-origin check. The
+refused; a browser from a foreign origin is refused by Socket.IO's origin check (the site's own
+host, or one ``EXCHANGE_ALLOWED_ORIGINS`` lists: ``web.security``). The
 server joins the socket to ``member:<id>`` only (moderators' ``mod.flagged`` are stored
 notifications of their own, like every push); clients never name rooms and
 there are no client→server events. On connect the member's stored notifications with
@@ -175,7 +176,9 @@ def register(sio: SocketIO, sockets: Sockets) -> None:
 
 def init_realtime(app, settings) -> SocketIO:
     """The Socket.IO server on ``app``, sharing rooms through Redis when it is configured."""
-    options = dict(async_mode=async_mode(), logger=False, engineio_logger=False)
+    from web.security import origin_allowed
+    options = dict(async_mode=async_mode(), logger=False, engineio_logger=False,
+                   cors_allowed_origins=origin_allowed(settings))
     presence = None
     channel, control = channels(settings.push_channel)
     if settings.redis_url:

@@ -18,6 +18,10 @@ from gevent import monkey
 
 monkey.patch_all()
 
+from exchange.adapters.logs import configure_logging  # noqa: E402
+from exchange.config import Settings  # noqa: E402
 from web import create_app  # noqa: E402 - after the patching, on purpose
 
-app = create_app()
+settings = Settings.from_env()
+configure_logging(settings.log_format)  # EXCHANGE_LOG_FORMAT: json by default in production
+app = create_app(settings)

@@ -22,10 +22,12 @@ from rq import SimpleWorker
 from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
 from rq.serializers import JSONSerializer
 
+from exchange.adapters.logs import configure_logging
 from exchange.adapters.rq_jobs import JOB_TIMEOUT, QUEUES
 from exchange.config import Settings
 from workers import housekeeping, sweeps
 from workers.lane import MatchingLane
+from workers.observability import JobContext
 from workers.runtime import configure
 from workers.scheduler import ExchangeScheduler
 
@@ -38,7 +40,7 @@ HEARTBEAT_GRACE = 10
 MAINTENANCE_SECONDS = 15
 
 
-class ExchangeWorker(SimpleWorker):
+class ExchangeWorker(JobContext, SimpleWorker):
     """Runs jobs in-process (fast: no fork per job) with a short abandoned-job window."""
 
     lanes: tuple[MatchingLane, ...] = ()
@@ -111,7 +113,7 @@ def worker(burst: bool, queues: str, no_scheduler: bool, matching_lane: bool,
     if not settings.redis_url:
         raise click.ClickException("Set EXCHANGE_REDIS_URL (exchange serve runs its own worker "
                                    "when it runs the embedded Redis).")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging(settings.log_format)
     rt = configure(settings)
     preload()
     names = [q.strip() for q in queues.split(",") if q.strip()]

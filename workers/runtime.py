@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from exchange.adapters.bootstrap import dispatcher_for
 from exchange.adapters.hops import hop_trace_for
 from exchange.adapters.mail import mailer_for
+from exchange.adapters.metrics import CountingMailer, CountingPusher, SharedMetrics
 from exchange.adapters.presence import RedisPresence
 from exchange.adapters.rq_jobs import RQJobQueue, connect
 from exchange.adapters.webpush import pusher_for
@@ -33,6 +34,7 @@ class Runtime:
     mailer: Mailer | None = None
     pusher: PushSender | None = None
     hops: HopTrace = field(default_factory=NoHops)
+    metrics: SharedMetrics | None = None  # figures for /metrics (exchange.adapters.metrics)
 
     @contextmanager
     def unit_of_work(self):
@@ -49,12 +51,14 @@ def configure(settings: Settings, *, db: Database | None = None, redis=None,
     global _current
     connection = redis or connect(settings.redis_url)
     jobs = RQJobQueue(connection)
+    shared = SharedMetrics(connection)
+    mailer, pusher = mailer or mailer_for(settings), pusher or pusher_for(settings)
     _current = Runtime(settings=settings, db=db or Database(settings.database_url), jobs=jobs,
                        dispatcher=dispatcher_for(settings, connection),
                        presence=presence or _presence(settings, connection),
-                       mailer=mailer or mailer_for(settings),
-                       pusher=pusher or pusher_for(settings),
-                       hops=hop_trace_for(settings, connection))
+                       mailer=mailer and CountingMailer(mailer, shared),
+                       pusher=pusher and CountingPusher(pusher, shared),
+                       hops=hop_trace_for(settings, connection), metrics=shared)
     return _current
 
 

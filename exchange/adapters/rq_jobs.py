@@ -20,6 +20,8 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
+from exchange.adapters import logs
+
 # Highest priority first: an offer waits on nothing, a push or an email on little else.
 QUEUES = ("matching", "push", "mail", "reminders", "housekeeping")
 RETRY = dict(max=4, interval=[2, 10, 60, 300])
@@ -36,6 +38,16 @@ def connect(url: str, **options) -> Redis:
                           retry=RedisRetry(NoBackoff(), 0), **options)
 
 
+def request_meta() -> dict:
+    """The enqueuing request's id and arrival time, for the job's log lines and post → offer
+    (``exchange.adapters.logs``); empty outside a request (a sweep, the reconciler)."""
+    rid, received = logs.request_id.get(), logs.received_at.get()
+    meta = {"request_id": rid} if rid else {}
+    if received is not None:
+        meta["received_at"] = received
+    return meta
+
+
 class RQJobQueue:
     def __init__(self, connection: Redis):
         self.connection = connection
@@ -47,7 +59,7 @@ class RQJobQueue:
 
     def _options(self, job_id: str) -> dict:
         return dict(job_id=job_id, unique=True, retry=Retry(**RETRY), job_timeout=JOB_TIMEOUT,
-                    result_ttl=RESULT_TTL)
+                    result_ttl=RESULT_TTL, meta=request_meta())
 
     def enqueue(self, func: str, *args, job_id: str, queue: str = "matching") -> None:
         try:

@@ -315,6 +315,10 @@ PAGE_MATRIX: dict[str, dict[str, object]] = {
     # The service worker, from the site root so its scope is the whole site.
     "GET /sw.js": row(200, 200, 200, 200, 200, 200, 200, 200),
     "GET /healthz": row(200, 200, 200, 200, 200, 200, 200, 200),
+    # Readiness names its parts, for anyone (a load balancer); this app has no Redis: 503.
+    "GET /readyz": row(503, 503, 503, 503, 503, 503, 503, 503),
+    # Operators only: the metrics token, or loopback when none is set (the test client is).
+    "GET /metrics": row(200, 200, 200, 200, 200, 200, 200, 200),
     # Reached from an email: the link's token decides, whoever is signed in (no token here,
     # so each page kindly says the link is incomplete).
     "GET /offer/accept": row(200, 200, 200, 200, 200, 200, 200, 200),
