@@ -34,7 +34,7 @@ from exchange.db import Database
 from exchange.dispatch import Dispatcher
 from exchange.models import Base
 from exchange.uow import UnitOfWork
-from tests.fixtures.databases import database_url_for_this_process
+from tests.fixtures.databases import database_url_for_this_process, guards_lifted
 
 pytest_plugins = ["tests.fixtures.jobs", "tests.fixtures.live", "tests.fixtures.smtp",
                   "tests.fixtures.push_service"]
@@ -84,9 +84,7 @@ def empty_tables(database: Database) -> None:
     """Every row gone, schema kept. DELETE, child tables first: on these small tables it is
     ~30x cheaper than TRUNCATE on PostgreSQL. Ids keep counting up; no test relies on them."""
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with database.engine.begin() as conn:
-        if database.dialect == "postgresql":  # the audit_log trigger's test-only escape hatch
-            conn.execute(text("SET LOCAL exchange.allow_audit_purge = 'on'"))
+    with database.engine.begin() as conn, guards_lifted(conn):  # ledger, audit: append-only
         for name in tables:
             conn.execute(text(f"DELETE FROM {name}"))
 

@@ -21,6 +21,7 @@ from marshmallow import ValidationError
 from exchange import demo, migrate
 from exchange.adapters.embedded_redis import EmbeddedRedis
 from exchange.adapters.logs import configure_logging
+from exchange.asks.ledger_check import verify as verify_ledger
 from exchange.config import Settings
 from exchange.errors import DomainError
 from exchange.members.admin import create_admin
@@ -242,7 +243,26 @@ def audit_verify() -> None:
     click.echo("OK: the audit chain is intact.")
 
 
-COMMANDS = (serve, db, demo_command, admin, audit_group)
+@click.group("ledger")
+def ledger_group() -> None:
+    """The reciprocal ledger."""
+
+
+@ledger_group.command("verify")
+def ledger_verify() -> None:
+    """Check the ledger: sums to 0, each transfer balances, every member's totals equal their
+    entries, one transfer per confirmed ask. Exit 1 naming what is wrong."""
+    with _state().db.session() as session:
+        report = verify_ledger(session)
+    if not report.ok:
+        for problem in report.problems:
+            click.echo(f"WRONG: {problem}", err=True)
+        raise SystemExit(1)
+    click.echo(f"OK: {report.transfers} transfers, {report.entries} entries and "
+               f"{report.members} members' totals agree; the ledger sums to 0.")
+
+
+COMMANDS = (serve, db, demo_command, admin, audit_group, ledger_group)
 
 
 def plugin_commands() -> list[click.Command]:

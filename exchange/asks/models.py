@@ -28,6 +28,13 @@ OPEN_FOR = timedelta(days=14)  # an open ask closes gently after this (or at its
 AUTO_CONFIRM_AFTER = timedelta(days=7)  # a delivered ask the asker never confirmed
 STATUSES = ("open", "matched", "delivered", "confirmed", "cancelled", "expired")
 MODES = ("online", "in_person")
+# Open and expired asks have no helper; matched, delivered and confirmed ones have one; a
+# cancelled ask keeps the helper it had, if any (cancelled while matched).
+STATUS_HELPER_AGREE = (
+    "(status IN ('open', 'expired') AND helper_id IS NULL)"
+    " OR (status IN ('matched', 'delivered', 'confirmed') AND helper_id IS NOT NULL)"
+    " OR status = 'cancelled'"
+)
 
 
 class Ask(Base):
@@ -73,6 +80,9 @@ class Ask(Base):
             name="status_known",
         ),
         CheckConstraint("mode IN ('online', 'in_person')", name="mode_known"),
+        # Who holds the ask agrees with its state (CONTRACT §4). On SQLite the same condition
+        # is two triggers (revision b8e4f2d61c07; docs/invariants.md).
+        CheckConstraint(STATUS_HELPER_AGREE, name="status_helper_agree"),
     )
 
     @property

@@ -187,6 +187,7 @@ def withdraw_ask(uow, *, actor: Member, ask_id: int) -> Ask:
         raise Conflict(f"This ask is {ask.status}; stepping back is for matched asks.",
                        code="wrong_state")
     s.add(AskSkip(ask_id=ask.id, member_id=actor.id))
+    offers.settle_withdraw(uow, ask=ask, member_id=actor.id)
     uow.flush()
     _notify_ask(uow, ask.author_id, "ask.withdrawn", ask)
     uow.emit(AskReopened(ask_id=ask.id, skip_member_id=actor.id, round=ask.match_round))

@@ -6,12 +6,16 @@ helper, credited) and owns exactly two ``Entry`` rows, ``-minutes`` and ``+minut
 Sign convention: a positive entry is time *given*; a negative entry is time *received*.
 A member's ``balance`` = given − received = the sum of their entries.
 
-What enforces the invariants:
+What enforces the invariants (the database holds each it can: docs/invariants.md):
 - zero-sum: the service writes both entries of a transfer in one flush; nothing else inserts.
+  On PostgreSQL deferred constraint triggers refuse, at COMMIT, a transfer that is not exactly
+  its two legs (+minutes to ``to``, −minutes from ``from``); SQLite refuses a wrong or doubled
+  leg as it is inserted but cannot see a missing one (``exchange ledger verify`` does).
 - once per ask: ``transfers.ask_id`` is UNIQUE (help transfers only; reversals carry NULL), so a
   retried or racing confirm cannot credit twice even if the state check were bypassed.
 - a correction is a new transfer with ``reverses_id`` (UNIQUE) naming the original.
-- append-only: no service updates or deletes an entry or transfer.
+- append-only: no service updates or deletes an entry or transfer, and triggers on both
+  databases refuse UPDATE and DELETE (TRUNCATE too on PostgreSQL).
 ``MemberTotals`` caches per-member sums, updated in the same transaction; tests prove they equal
 the sums of entries.
 """

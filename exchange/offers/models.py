@@ -3,8 +3,9 @@
 An ``Offer`` records that an ask was put in front of one helper: in which round (a round
 restarts when a helper withdraws) and wave, whether it was pushed live (not during the helper's
 quiet hours), the reasons shown, and the helper's response (``accepted``, ``taken`` when someone
-else won, ``passed`` when they said "not this time", or none). UNIQUE (ask, member): nobody is
-offered the same ask twice.
+else won, ``passed`` when they said "not this time", ``withdrew`` when they accepted and later
+stepped back, or none). UNIQUE (ask, member): nobody is offered the same ask twice; a partial
+UNIQUE index: at most one offer per ask is ``accepted`` at any time.
 
 ``HelperStats`` holds the counters ranking needs (offers received, offers accepted, last offered)
 so the candidate query reads one row per helper instead of counting offers.
@@ -25,6 +26,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -50,6 +52,10 @@ class Offer(Base):
     __table_args__ = (
         UniqueConstraint("ask_id", "member_id", name="uq_offers_ask_member"),
         Index("ix_offers_member_offered", "member_id", "offered_at"),
+        # One winner per ask, held by the database: at most one offer of an ask is accepted.
+        Index("uq_offers_one_accepted_per_ask", "ask_id", unique=True,
+              postgresql_where=text("response = 'accepted'"),
+              sqlite_where=text("response = 'accepted'")),
     )
 
 

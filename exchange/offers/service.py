@@ -88,6 +88,15 @@ def settle_after_accept(uow, *, ask, winner_id: int) -> list[int]:
     return losers
 
 
+def settle_withdraw(uow, *, ask, member_id: int) -> None:
+    """The helper who won the ask stepped back: their offer is no longer the accepted one, so
+    the next helper's accept can be (one accepted offer per ask, held by a unique index)."""
+    offer = uow.session.scalar(select(Offer).where(Offer.ask_id == ask.id,
+                                                   Offer.member_id == member_id))
+    if offer is not None and offer.response == "accepted":
+        offer.response, offer.responded_at = "withdrew", utcnow()
+
+
 def settle_pass(uow, *, ask, member_id: int) -> None:
     """A helper passed on an ask they were offered: the offer's answer is ``passed``."""
     offer = uow.session.scalar(select(Offer).where(Offer.ask_id == ask.id,

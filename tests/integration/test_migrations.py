@@ -133,3 +133,69 @@ def test_the_match_pool_revision_backfills_the_rows_from_members_already_there(s
         assert "match_pool" not in _tables(scratch_url)
     finally:
         engine.dispose()
+
+
+def test_the_invariants_revision_retires_accepts_of_helpers_who_withdrew(scratch_url):
+    """Before it, a helper who withdrew kept their offer ``accepted``, so an ask could hold two;
+    the revision marks theirs ``withdrew`` and then builds the one-accepted-offer index."""
+    from sqlalchemy import insert, select
+
+    from exchange.asks.models import Ask, AskSkip
+    from exchange.members.models import Member
+    from exchange.offers.models import Offer
+
+    migrate.upgrade(scratch_url, "a7c3e1f09b52")
+    engine = make_engine(scratch_url)
+    try:
+        with engine.begin() as conn:
+            ids = [conn.execute(insert(Member).values(
+                handle=h, display_name=h, email=f"{h}@example.org").returning(Member.id))
+                .scalar_one() for h in ("asker", "first", "second")]
+            asker, first, second = ids
+            ask = conn.execute(insert(Ask).values(
+                author_id=asker, helper_id=second, status="matched", title="Read one paragraph",
+                minutes=15).returning(Ask.id)).scalar_one()
+            conn.execute(insert(AskSkip).values(ask_id=ask, member_id=first, reason="withdrew"))
+            conn.execute(insert(Offer), [
+                {"ask_id": ask, "member_id": m, "wave": 1, "reasons": [], "response": "accepted"}
+                for m in (first, second)])
+        migrate.upgrade(scratch_url)
+        with engine.connect() as conn:
+            answers = dict(conn.execute(select(Offer.member_id, Offer.response)).all())
+        assert answers == {first: "withdrew", second: "accepted"}
+    finally:
+        engine.dispose()
+
+
+def _triggers(engine) -> set[str]:
+    query = ("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+             if engine.dialect.name == "postgresql"
+             else "SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    with engine.connect() as conn:
+        return set(conn.execute(text(query)).scalars())
+
+
+def test_stepping_down_from_the_invariants_revision_lifts_its_guards(scratch_url):
+    from sqlalchemy import insert
+
+    from exchange.members.models import Member
+
+    migrate.upgrade(scratch_url, "a7c3e1f09b52")
+    engine = make_engine(scratch_url)
+    try:
+        before = _triggers(engine)
+        migrate.upgrade(scratch_url)
+        assert _triggers(engine) > before
+        migrate.downgrade(scratch_url, "a7c3e1f09b52")
+        assert _triggers(engine) == before
+        with engine.begin() as conn:  # a status without its helper: no CHECK, no trigger now
+            author = conn.execute(insert(Member).values(
+                handle="a", display_name="a", email="a@example.org").returning(Member.id))
+            conn.execute(text("INSERT INTO asks (author_id, title, details, minutes, mode, status, "
+                              "hidden, auto_confirmed, match_round, widened, created_at, "
+                              "updated_at) VALUES (:a, 'Read one paragraph', '', 15, 'online', "
+                              "'matched', false, false, 0, false, CURRENT_TIMESTAMP, "
+                              "CURRENT_TIMESTAMP)"), {"a": author.scalar_one()})
+            assert conn.scalar(text("SELECT count(*) FROM asks WHERE helper_id IS NULL")) == 1
+    finally:
+        engine.dispose()
