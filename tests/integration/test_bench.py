@@ -128,7 +128,10 @@ def test_every_scenario_prints_its_rows_and_a_baseline(bench):
         assert float(row["p50"]) <= float(row["p99"]), row
         if name.startswith("latency hop:"):  # a stretch of post -> offer; may round to 0.00
             assert row["peak"] == "-"
-            if name != "latency hop: to the client":  # timed across processes (ROW)
+            # Timed across processes (ROW): the worker can start the job before the web
+            # process has noted "enqueued" (a Redis round trip after the enqueue returned),
+            # and a client can have its push before the worker has noted "published".
+            if name not in ("latency hop: to the client", "latency hop: queue to job"):
                 assert float(row["p50"]) >= 0
             continue
         assert float(row["p50"]) > 0 and float(row["per_second"]) > 0, row
