@@ -132,7 +132,7 @@ def test_every_scenario_prints_its_rows_and_a_baseline(bench):
             # process has noted "enqueued" (a Redis round trip after the enqueue returned),
             # and a client can have its push before the worker has noted "published".
             if name not in ("latency hop: to the client", "latency hop: queue to job"):
-                assert float(row["p50"]) >= 0
+                assert float(row["p50"]) >= 0, (name, row)
             continue
         assert float(row["p50"]) > 0 and float(row["per_second"]) > 0, row
         if "baseline" in name:
