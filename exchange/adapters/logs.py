@@ -96,3 +96,6 @@ def configure_logging(fmt: str = "plain", level: int = logging.INFO, stream=None
     handler._exchange = True
     root.addHandler(handler)
     root.setLevel(level)
+    # On a console (plain), RQ's four lines per job and per minute's sweep drown what a person
+    # running `exchange serve` wants to see; JSON (production) keeps them for the log store.
+    logging.getLogger("rq").setLevel(logging.WARNING if fmt == "plain" else logging.NOTSET)
