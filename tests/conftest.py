@@ -172,3 +172,14 @@ def api(client) -> Api:
 @pytest.fixture
 def no_rate_limits(settings):
     return replace(settings, rate_limits=False)
+
+
+@pytest.fixture
+def run_cli(app, monkeypatch):
+    """``run_cli("ledger", "verify")``: the ``exchange`` command line against the test app and
+    its database, in this process (Click's test runner)."""
+    from web.cli import cli
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "false")
+    monkeypatch.setenv("FLASK_SKIP_DOTENV", "1")
+    runner = app.test_cli_runner()
+    return lambda *args: runner.invoke(cli, list(args))

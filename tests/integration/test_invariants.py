@@ -16,16 +16,6 @@ from exchange.asks import service as asks
 from exchange.ledger import service as ledger
 from exchange.members.models import Member
 from tests.integration.support import act, add_members, post
-from web.cli import cli
-
-
-@pytest.fixture
-def run(app, monkeypatch):
-    """``run("ledger", "verify")``: the CLI against the test app and its database."""
-    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "false")
-    monkeypatch.setenv("FLASK_SKIP_DOTENV", "1")
-    runner = app.test_cli_runner()
-    return lambda *args: runner.invoke(cli, list(args))
 
 
 @pytest.fixture
@@ -136,7 +126,7 @@ def test_a_third_leg_is_refused(db, people):
     assert scalar(db, "SELECT count(*) FROM entries WHERE transfer_id = 9003") == 0
 
 
-def test_a_transfer_left_with_one_leg_is_refused_at_commit_on_postgresql(db, people, run):
+def test_a_transfer_left_with_one_leg_is_refused_at_commit_on_postgresql(db, people, run_cli):
     """PostgreSQL's deferred constraint trigger lets the statement through and refuses the
     COMMIT. SQLite has no deferred triggers: the lone leg commits, and ``exchange ledger
     verify`` names the transfer instead (docs/invariants.md)."""
@@ -152,7 +142,7 @@ def test_a_transfer_left_with_one_leg_is_refused_at_commit_on_postgresql(db, peo
         with db.engine.begin() as conn:
             conn.execute(text(NEW_TRANSFER), params)
             conn.execute(text(_leg("h", 30)), params)
-        result = run("ledger", "verify")
+        result = run_cli("ledger", "verify")
         assert result.exit_code == 1
         assert "transfers that do not balance (two legs summing to 0): 9004" in result.output
 

@@ -11,7 +11,6 @@ from sqlalchemy import select, text
 from exchange.moderation import actions, audit, sanctions, service
 from exchange.moderation.models import AuditEntry
 from tests.fixtures.databases import guards_lifted
-from web.cli import cli
 
 
 def entries(db) -> list[AuditEntry]:
@@ -23,14 +22,6 @@ def read(api, who, query=""):
     r = api.call(who, "GET", f"/mod/audit{query}")
     assert r.status_code == 200, r.get_json()
     return r.get_json()["items"]
-
-
-@pytest.fixture
-def run(app, monkeypatch):
-    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "false")
-    monkeypatch.setenv("FLASK_SKIP_DOTENV", "1")
-    runner = app.test_cli_runner()
-    return lambda *args: runner.invoke(cli, list(args))
 
 
 def test_a_resolution_writes_one_entry_naming_actor_target_and_reason(api, flagged, mod, db):
@@ -98,15 +89,15 @@ def test_each_entry_chains_to_the_one_before(api, mod, db):
     assert (first.prev_hash, second.prev_hash) == (audit.GENESIS, first.hash)
 
 
-def test_verify_passes_on_an_intact_chain(api, mod, run):
+def test_verify_passes_on_an_intact_chain(api, mod, run_cli):
     ask = api.ask(api.member())
     api.call(mod, "POST", f"/mod/asks/{ask['id']}/hide")
     api.call(mod, "POST", f"/mod/asks/{ask['id']}/restore")
-    result = run("audit", "verify")
+    result = run_cli("audit", "verify")
     assert (result.exit_code, result.output.startswith("OK")) == (0, True)
 
 
-def test_verify_names_a_row_altered_behind_the_apps_back(api, mod, run, db):
+def test_verify_names_a_row_altered_behind_the_apps_back(api, mod, run_cli, db):
     ask = api.ask(api.member())
     for name in ("hide", "restore", "hide"):
         api.call(mod, "POST", f"/mod/asks/{ask['id']}/{name}")
@@ -114,7 +105,7 @@ def test_verify_names_a_row_altered_behind_the_apps_back(api, mod, run, db):
     with db.engine.begin() as conn, guards_lifted(conn):  # a privileged hand, not the app
         conn.execute(text("UPDATE audit_log SET reason = 'nothing to see' WHERE id = :id"),
                      {"id": middle})
-    result = run("audit", "verify")
+    result = run_cli("audit", "verify")
     assert result.exit_code == 1
     assert f"entry {middle}" in result.output
 
