@@ -98,4 +98,6 @@ def configure_logging(fmt: str = "plain", level: int = logging.INFO, stream=None
     root.setLevel(level)
     # On a console (plain), RQ's four lines per job and per minute's sweep drown what a person
     # running `exchange serve` wants to see; JSON (production) keeps them for the log store.
-    logging.getLogger("rq").setLevel(logging.WARNING if fmt == "plain" else logging.NOTSET)
+    # RQ sets "rq.worker" to INFO when imported (if unset), so each of its loggers is named.
+    for name in ("rq", "rq.worker", "rq.job", "rq.scheduler"):
+        logging.getLogger(name).setLevel(logging.WARNING if fmt == "plain" else logging.NOTSET)

@@ -68,6 +68,30 @@ def _one_line(fmt: str, rid: str) -> str:
     return stream.getvalue()
 
 
+@pytest.mark.parametrize("fmt,per_job_lines", [("plain", False), ("json", True)])
+def test_rqs_per_job_lines_reach_json_logs_but_not_a_console(fmt, per_job_lines):
+    """RQ logs four INFO lines per job (and per minute's sweep): kept for a log store (json),
+    kept off the console of someone running `exchange serve` (plain)."""
+    import rq.worker  # noqa: F401 - RQ sets its worker logger to INFO on import
+    names = ("rq", "rq.worker", "rq.job", "rq.scheduler")
+    before = {n: logging.getLogger(n).level for n in names}
+    text = ""
+    try:
+        stream = io.StringIO()
+        logs.configure_logging(fmt, stream=stream)
+        logging.getLogger("rq.worker").info("Job OK (match-1-0-1)")
+        logging.getLogger("rq.worker").warning("moved to FailedJobRegistry")
+        text = stream.getvalue()
+    finally:
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if getattr(h, "_exchange", False)]:
+            root.removeHandler(handler)
+        for n, level in before.items():
+            logging.getLogger(n).setLevel(level)
+    assert ("Job OK" in text) is per_job_lines
+    assert "FailedJobRegistry" in text  # a warning always shows
+
+
 def test_json_logs_are_one_object_per_line_with_the_request_id():
     text = _one_line("json", "rid-abcdefgh")
     assert text.count("\n") == 1
