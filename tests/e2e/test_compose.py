@@ -212,6 +212,7 @@ def test_a_profile_slot_that_ends_too_early_is_noted_beside_its_end(visit, job_a
     page.click("#profile button[type=submit]")
     expect(note_for(page, page.locator("#slots li input[name=end]"))).to_have_text(
         "A time slot needs to end after it starts.")
+    expect(page.locator("#profile .field-error")).to_contain_text("end after it starts")
     expect(page.locator("#profile .saved")).to_be_hidden()
 
 

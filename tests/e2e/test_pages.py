@@ -163,19 +163,6 @@ def test_a_member_says_what_they_can_help_with_and_then_hears_of_such_asks(
     expect(page.locator("#offers li.fresh")).to_contain_text("knitted sock")
 
 
-def test_a_slot_that_ends_before_it_starts_is_explained(visit, job_api):
-    job_api.member("newcomer")
-    page = visit().sign_in("newcomer")
-    page.goto(page.url.replace("/home", "/profile"))
-    page.wait_for_selector("#profile[data-ready]")
-    page.click("#add-slot")
-    page.fill("#slots li input[name=start]", "20:00")
-    page.fill("#slots li input[name=end]", "19:00")
-    page.click("#profile button[type=submit]")
-    expect(page.locator("#profile .field-error")).to_contain_text("end after it starts")
-    expect(page.locator("#profile .saved")).to_be_hidden()
-
-
 def test_asker_and_helper_talk_and_messages_arrive_live(visit, job_api):
     asker, helper = job_api.member("asker", display_name="Alex"), job_api.member("helper")
     ask = job_api.matched(asker, helper, title="Plan a short talk about gardening")
