@@ -5,9 +5,18 @@ Adapters in ``exchange.adapters`` implement them (RQ, Redis presence); tests pas
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
+
+
+class JobSpec(NamedTuple):
+    """One job for ``JobQueue.enqueue_many``: due now when ``when`` is None."""
+    func: str
+    args: tuple
+    job_id: str
+    queue: str
+    when: datetime | None = None
 
 
 class JobQueue(Protocol):
@@ -15,6 +24,9 @@ class JobQueue(Protocol):
 
     def enqueue_at(self, when: datetime, func: str, *args, job_id: str,
                    queue: str = "default") -> None: ...
+
+    def enqueue_many(self, jobs: Sequence[JobSpec]) -> None:
+        """As ``enqueue``/``enqueue_at`` for each, in as few round trips as the queue allows."""
 
     def cancel(self, job_id: str) -> None: ...
 

@@ -11,16 +11,21 @@ its hash says "queued" but it is on no queue and nobody runs it (``workers.lost_
 
 from __future__ import annotations
 
+import calendar
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from redis import Redis
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import ScheduledJobRegistry
+from rq.scripts import get_unique_schedule_script
 from rq.serializers import JSONSerializer
 
 from exchange.adapters import logs
+from exchange.ports import JobSpec
 
 # Highest priority first: an offer waits on nothing, a push or an email on little else.
 QUEUES = ("matching", "push", "mail", "reminders", "housekeeping")
@@ -48,6 +53,14 @@ def request_meta() -> dict:
     return meta
 
 
+def _whole_second(when: datetime) -> datetime:
+    # RQ keeps the due time in whole seconds, truncated: round up, or the job can run just
+    # before its moment and its own guard (not due yet) makes it a no-op.
+    if when.microsecond:
+        return when.replace(microsecond=0) + timedelta(seconds=1)
+    return when
+
+
 class RQJobQueue:
     def __init__(self, connection: Redis):
         self.connection = connection
@@ -70,15 +83,50 @@ class RQJobQueue:
 
     def enqueue_at(self, when: datetime, func: str, *args, job_id: str,
                    queue: str = "reminders") -> None:
-        # RQ keeps the due time in whole seconds, truncated: round up, or the job can run
-        # just before its moment and its own guard (not due yet) makes it a no-op.
-        if when.microsecond:
-            when = when.replace(microsecond=0) + timedelta(seconds=1)
+        when = _whole_second(when)
         try:
             self._queues[queue].enqueue_at(when, func, *args, **self._options(job_id))
         except DuplicateJobError:
             pass
         self._index(job_id, when.timestamp())
+
+    def enqueue_many(self, jobs: Sequence[JobSpec]) -> None:
+        """Jobs due now as ``enqueue`` does (one by one: RQ's unique enqueue is its own round
+        trip); scheduled jobs — a wave's delayed pushes and mails, two per offered helper — in
+        one pipeline: RQ's own unique-schedule script per job, and their index entries."""
+        later = [job for job in jobs if job.when is not None]
+        for job in jobs:
+            if job.when is None:
+                self.enqueue(job.func, *job.args, job_id=job.job_id, queue=job.queue)
+        if len(later) == 1:
+            job = later[0]
+            self.enqueue_at(job.when, job.func, *job.args, job_id=job.job_id, queue=job.queue)
+        elif later:
+            self._schedule_many(later)
+
+    def _schedule_many(self, jobs: Sequence[JobSpec]) -> None:
+        script = get_unique_schedule_script(self.connection)
+        queues_key = Queue.redis_queues_keys
+        pipe = self.connection.pipeline(transaction=False)
+        for spec in jobs:
+            when = _whole_second(spec.when)
+            queue = self._queues[spec.queue]
+            job = queue.create_job(spec.func, args=spec.args, status=JobStatus.SCHEDULED,
+                                   job_id=spec.job_id, timeout=JOB_TIMEOUT,
+                                   result_ttl=RESULT_TTL, meta=request_meta(),
+                                   retry=Retry(**RETRY))
+            fields = []
+            for key, value in job.to_dict().items():
+                if value is not None:
+                    fields += [key, value if isinstance(value, bytes | str) else str(value)]
+            # The very call ``Queue.schedule_job(..., unique=True)`` makes, on the pipeline:
+            # a job id already held (queued, running, done) is left alone (the script's 0).
+            script(keys=[job.key, ScheduledJobRegistry(queue=queue).key, queues_key],
+                   args=[job.id, -1 if job.ttl is None else job.ttl,
+                         calendar.timegm(when.utctimetuple()), queue.key, *fields],
+                   client=pipe)
+            pipe.zadd(JOB_INDEX, {spec.job_id: when.timestamp()}, nx=True)
+        pipe.execute()
 
     def _index(self, job_id: str, due: float) -> None:
         # After the enqueue, and for a duplicate too: a job enqueued before the index existed,

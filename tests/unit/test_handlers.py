@@ -25,6 +25,14 @@ class FakeJobs:
     def enqueue_at(self, when, func, *args, job_id, queue="default"):
         self.calls.append(("at", when, func, args, job_id, queue))
 
+    def enqueue_many(self, jobs):
+        for job in jobs:
+            if job.when is None:
+                self.enqueue(job.func, *job.args, job_id=job.job_id, queue=job.queue)
+            else:
+                self.enqueue_at(job.when, job.func, *job.args, job_id=job.job_id,
+                                queue=job.queue)
+
     def cancel(self, job_id):
         self.calls.append(("cancel", job_id))
 
@@ -248,3 +256,21 @@ def test_a_member_seen_online_gets_the_push_job_planned_after_the_delay():
     late = datetime(2030, 1, 1, 12, 2, tzinfo=UTC)
     assert jobs.calls == [("at", late, handlers.PUSH_NOTE, (9, True),
                            f"push-n9-at{int(late.timestamp())}", "push")]
+
+
+def test_a_waves_off_page_jobs_go_to_the_queue_in_one_call():
+    class Batches(FakeJobs):
+        def enqueue_many(self, jobs):
+            self.calls.append(("many", [job.job_id for job in jobs]))
+    jobs = Batches()
+    deps = {"jobs": jobs, "push": FakePush(), "settings": Settings(max_waves=2),
+            "hops": NoHops()}
+    dispatcher = Dispatcher(bind(handlers.EVENT_HANDLERS, deps),
+                            batch=bind(handlers.BATCH_HANDLERS, deps))
+    stored = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+    late = int(datetime(2030, 1, 1, 12, 2, tzinfo=UTC).timestamp())
+    wave = [events.OffPageDue(notification_id=n, member_id=n, kind="ask.offered",
+                              created_at=stored.isoformat(), email=True, push=True,
+                              online=n == 2) for n in (1, 2)]
+    assert dispatcher.dispatch(wave) == wave
+    assert jobs.calls == [("many", ["push-n1", "mail-n1", f"push-n2-at{late}", "mail-n2"])]
