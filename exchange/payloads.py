@@ -19,7 +19,13 @@ import copy
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from exchange.asks.schemas import AskSchema, HintSchema, MessageSchema, ThanksSchema
+from exchange.asks.schemas import (
+    AskSchema,
+    HintSchema,
+    MessageSchema,
+    PersonSchema,
+    ThanksSchema,
+)
 from exchange.asks.states import TRANSITIONS
 from exchange.notifications.models import KINDS
 from exchange.reminders.occasions import OCCASIONS
@@ -42,6 +48,7 @@ def strict(schema: type[Schema], name: str | None = None, **overrides) -> type[S
         field.required = True
         declared[field_name] = field
     declared.update(overrides)
+    declared = {k: f for k, f in declared.items() if f is not None}  # None: left out
     return Schema.from_dict(declared, name=name or f"Strict{schema.__name__}")
 
 
@@ -62,9 +69,12 @@ AskPayload = strict(
     AskSchema, name="AskPayload",
     status=_required(fields.String(validate=validate.OneOf(ASK_STATUSES))),
     coaching=fields.List(fields.Nested(strict(HintSchema)), required=True),
+    thanks=None,  # only the lists of one's own asks carry it; an ask.* push never does
 )
 MessagePayload = strict(MessageSchema, name="MessagePayload")
-ThanksPayload = strict(ThanksSchema, name="ThanksPayload")
+ThanksPayload = strict(ThanksSchema, name="ThanksPayload",
+                       sender=fields.Nested(strict(PersonSchema), data_key="from",
+                                            required=True))
 
 
 def _ask() -> fields.Nested:
@@ -100,6 +110,7 @@ class MessageNewData(Data):
 
 class ThanksReceivedData(Data):
     ask_id = _int()
+    ask_title = _text()
     thanks = fields.Nested(ThanksPayload, required=True)
 
 

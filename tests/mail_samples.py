@@ -56,10 +56,11 @@ SAMPLES: dict[str, tuple[str, dict, dict | None]] = {
     "message.new": ("message.new", {"ask_id": 42, "message": {
         "id": 9, "ask_id": 42, "author": HELPER, "body": "Happy to!\nSend it over when ready.",
         "created_at": "2026-12-03T08:06:00+00:00"}}, ask(**MATCHED)),
-    "thanks.received": ("thanks.received", {"ask_id": 42, "thanks": {
+    "thanks.received": ("thanks.received", {"ask_id": 42, "ask_title": ask()["title"], "thanks": {
         "id": 3, "ask_id": 42, "message": "Thank you, that was exactly what it needed.",
         "impact": "I sent it off the same evening and got an interview.",
-        "created_at": "2026-12-04T08:00:00+00:00"}}, ask(**{**MATCHED, "status": "confirmed"})),
+        "created_at": "2026-12-04T08:00:00+00:00", "from": ask()["author"]}},
+        ask(**{**MATCHED, "status": "confirmed"})),
     "nudge.pay_it_forward": ("nudge", {"nudge": "pay_it_forward", "ask": ask(), "message": (
         "Someone is asking for help you could give, a chance to pass it on.")}, ask()),
     "nudge.try_small_ask": ("nudge", {"nudge": "try_small_ask", "message": (

@@ -8,7 +8,7 @@ except the actor's own.
 from __future__ import annotations
 
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import defaultload
+from sqlalchemy.orm import defaultload, selectinload
 
 from exchange.asks.models import Ask, AskSkip, AskTag
 from exchange.members.models import Block, Member, MemberSkill
@@ -67,9 +67,9 @@ def page(session, *, actor, status=None, tag=None, mine=None, for_me=False, curs
     else:
         query = query.where(_visible(actor))
     if mine == "asked":
-        query = query.where(Ask.author_id == actor.id)
+        query = query.where(Ask.author_id == actor.id).options(selectinload(Ask.thanks))
     elif mine == "helping":
-        query = query.where(Ask.helper_id == actor.id)
+        query = query.where(Ask.helper_id == actor.id).options(selectinload(Ask.thanks))
     if status:
         query = query.where(Ask.status == status)
     if tag:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
+from sqlalchemy import inspect
 
 from exchange.asks.coaching import coach, hints_as_dicts
 from exchange.clock import utcnow
@@ -57,6 +58,15 @@ class AskCreateSchema(Schema):
                                   "area")
 
 
+def thanks_payload(thanks, author=None) -> dict:
+    """Thanks as the API and its notification show them; ``author`` (the asker) adds who."""
+    said = {"id": thanks.id, "ask_id": thanks.ask_id, "message": thanks.message,
+            "impact": thanks.impact, "created_at": thanks.created_at.isoformat()}
+    if author is not None:
+        said["from"] = {"handle": author.handle, "display_name": author.display_name}
+    return said
+
+
 class PersonSchema(Schema):
     handle = fields.String()
     display_name = fields.String()
@@ -84,11 +94,20 @@ class AskSchema(Schema):
     author = fields.Nested(PersonSchema)
     helper = fields.Nested(PersonSchema, allow_none=True)
     coaching = fields.Method("_coaching", metadata={"description": "kind hints; never blocking"})
+    thanks = fields.Method("_thanks", metadata={
+        "description": "the asker's thanks, in the lists of one's own asks and helps; absent "
+                       "elsewhere, null where none were sent"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     matched_at = fields.DateTime(allow_none=True)
     delivered_at = fields.DateTime(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
+
+    def _thanks(self, ask):
+        state = inspect(ask, raiseerr=False)
+        if state is None or "thanks" in state.unloaded:
+            return missing
+        return None if ask.thanks is None else thanks_payload(ask.thanks)
 
     def _coaching(self, ask):
         hints = coach(ask.title, ask.details, minutes=ask.minutes, window_start=ask.window_start,

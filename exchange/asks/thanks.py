@@ -6,16 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from exchange.asks.models import Thanks
+from exchange.asks.schemas import thanks_payload
 from exchange.asks.service import access_ask
 from exchange.clock import utcnow
 from exchange.errors import Conflict, Forbidden
 from exchange.members.service import require_active
 from exchange.notifications.service import notify
-
-
-def thanks_payload(thanks: Thanks) -> dict:
-    return {"id": thanks.id, "ask_id": thanks.ask_id, "message": thanks.message,
-            "impact": thanks.impact, "created_at": thanks.created_at.isoformat()}
 
 
 def send_thanks(uow, *, actor, ask_id: int, message: str, impact: str = "") -> Thanks:
@@ -36,7 +32,8 @@ def send_thanks(uow, *, actor, ask_id: int, message: str, impact: str = "") -> T
     except IntegrityError:
         raise Conflict("You've already sent thanks for this one.", code="already_thanked") from None
     notify(uow, member_id=ask.helper_id, kind="thanks.received",
-           data={"ask_id": ask.id, "thanks": thanks_payload(thanks)})
+           data={"ask_id": ask.id, "ask_title": ask.title,
+                 "thanks": thanks_payload(thanks, author=actor)})
     return thanks
 
 

@@ -101,7 +101,7 @@ WORDS: dict[str, tuple[str, str, str | None]] = {
                     "{who}: “{said}”"),
     "thanks.received": ("Someone thanked you",
                         "Someone sent thanks for your help. It's waiting on the exchange.",
-                        "“{said}”"),
+                        "{who} thanked you: “{said}”"),
     "reminder": ("A gentle reminder", "{note}", "“{ask}”: {note}"),
     "nudge": ("A small suggestion", "{note}", "“{ask}”: {note}"),
     "mod.flagged": ("The review queue changed",
@@ -168,6 +168,7 @@ def _values(data: dict) -> dict:
     thanks = data.get("thanks")
     if isinstance(thanks, dict) and thanks.get("message"):
         values["said"] = _short(thanks["message"])
+        values["who"] = _short((thanks.get("from") or {}).get("display_name") or "Someone")
     return values
 
 

@@ -190,6 +190,7 @@ def email_status(member, message: str) -> dict:
 class ThanksPublicSchema(Schema):
     ask_id = fields.Integer()
     from_handle = fields.String()
+    from_display_name = fields.String()
     message = fields.String()
     impact = fields.String()
     created_at = fields.DateTime()

@@ -34,11 +34,13 @@ def get_member(session, member_id: int) -> Member | None:
     return session.get(Member, member_id)
 
 
-def handles_by_id(session, ids) -> dict[int, str]:
-    """``{member id: handle}`` for many members in one query (lists that name people)."""
+def names_by_id(session, ids) -> dict[int, tuple[str, str]]:
+    """``{member id: (handle, display name)}`` for many members in one query."""
     if not ids:
         return {}
-    return dict(session.execute(select(Member.id, Member.handle).where(Member.id.in_(ids))).all())
+    rows = session.execute(select(Member.id, Member.handle, Member.display_name)
+                           .where(Member.id.in_(ids)))
+    return {member_id: (handle, shown) for member_id, handle, shown in rows}
 
 
 def get_by_handle(session, handle: str) -> Member | None:

@@ -100,11 +100,28 @@ def test_an_offer_arrives_live_and_the_whole_loop_closes_with_thanks(visit, job_
     expect(asking.locator("#mine li").first).to_contain_text("Confirm when you agree")
     asking.click("#mine button:has-text(\"It's done\")")
     expect(asking.locator("#mine li").first).to_contain_text("Thank you both")
-    asking.fill("#mine form.thanks input", "That saved my evening, thank you!")
+    asking.get_by_label("A few words of thanks for Robin").fill("That saved my evening, thank you!")
+    asking.get_by_label("What difference did it make?").fill("I shipped the report on time.")
     asking.click("#mine form.thanks button")
     expect(asking.locator("#mine li").first).to_contain_text("Thanks sent")
-    expect(helping.locator("#updates")).to_contain_text("sent you thanks")
+    # The helper reads who, for what, the words and the difference it made — live.
+    expect(helping.locator("#updates li").first).to_contain_text(
+        "Alex thanked you for “Review my Python loop for an off-by-one”: "
+        "“That saved my evening, thank you!”. The difference it made: "
+        "“I shipped the report on time.”")
     expect(helping.locator("#balance")).to_contain_text("given 15 minutes")
+    # Sent thanks stay sent: after a reload the words show, and no form comes back.
+    asking.reload()
+    mine = asking.locator("#mine li").first
+    expect(mine).to_contain_text("You sent thanks:")
+    expect(mine).to_contain_text("That saved my evening")
+    expect(mine.locator("form.thanks")).to_have_count(0)
+    # And on the helper's own page.
+    helping.goto(helping.url.replace("/home", "/members/helper"))
+    thanks = helping.locator("#thanks li").first
+    expect(thanks).to_contain_text("That saved my evening, thank you!")
+    expect(thanks).to_contain_text("The difference it made: I shipped the report on time.")
+    expect(thanks).to_contain_text("— Alex")
 
 
 def test_a_second_helper_sees_the_offer_was_taken(visit, job_api, run_jobs):

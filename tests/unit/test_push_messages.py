@@ -30,7 +30,9 @@ DATA = {
     "message.new": {"ask_id": 42, "message": MESSAGE},
     "thanks.received": {"ask_id": 42, "thanks": {"id": 1, "ask_id": 42,
                                                  "message": "SECRET-THANKS so kind",
-                                                 "impact": "SECRET-IMPACT"}},
+                                                 "impact": "SECRET-IMPACT",
+                                                 "from": {"handle": "ada",
+                                                          "display_name": "SECRET-NAME"}}},
     "reminder": {"ask": ASK, "message": OURS, "reminder": "confirm"},
     "nudge": {"nudge": "pay_it_forward", "message": OURS, "ask": ASK},
     "mod.flagged": {"target_type": "ask", "target_id": 42, "weight": 2, "hidden": False},
@@ -123,3 +125,8 @@ def test_long_words_are_cut_short_and_the_payload_fits_a_push_record():
 def test_a_note_missing_what_its_words_name_still_gets_kind_words():
     sent = payload("reminder", details=True, data={"reminder": "confirm"})
     assert sent["body"] and "{" not in sent["body"]
+
+
+def test_thanks_with_details_name_who_sent_them():
+    sent = payload("thanks.received", details=True)
+    assert sent["body"] == "SECRET-NAME thanked you: “SECRET-THANKS so kind”"

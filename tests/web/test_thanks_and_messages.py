@@ -66,12 +66,46 @@ def test_the_helper_is_notified_of_thanks(api):
     assert note["data"]["thanks"]["message"] == THANKS["message"]
 
 
+def test_the_helper_reads_who_thanked_them_for_what_and_the_difference_it_made(api):
+    alice, bob = api.member("alice"), api.member("bob")
+    ask = api.confirmed(alice, bob)
+    thank(api, alice, ask)
+    [note] = notes(api, bob, "thanks.received")
+    said = note["data"]["thanks"]
+    assert said["from"] == {"handle": "alice", "display_name": "Alice"}
+    assert (said["message"], said["impact"]) == (THANKS["message"], THANKS["impact"])
+    assert note["data"]["ask_title"] == ask["title"]
+
+
+def _listed(api, who, query, ask_id):
+    page = api.call(who, "GET", f"/asks?{query}").get_json()["items"]
+    return next(a for a in page if a["id"] == ask_id)
+
+
+def test_ones_own_asks_and_helps_carry_their_thanks_once_sent(api):
+    alice, bob = api.member("alice"), api.member("bob")
+    ask = api.confirmed(alice, bob)
+    assert _listed(api, alice, "mine=asked", ask["id"])["thanks"] is None
+    thank(api, alice, ask)
+    for who, query in ((alice, "mine=asked"), (bob, "mine=helping")):
+        said = _listed(api, who, query, ask["id"])["thanks"]
+        assert (said["message"], said["impact"]) == (THANKS["message"], THANKS["impact"])
+
+
+def test_lists_of_others_asks_leave_thanks_out(api):
+    alice, bob = api.member("alice"), api.member("bob")
+    ask = api.ask(alice)
+    assert "thanks" not in _listed(api, bob, "for_me=true", ask["id"])
+    assert "thanks" not in api.call(bob, "GET", f"/asks/{ask['id']}").get_json()
+
+
 def test_thanks_show_on_the_helpers_public_profile(api):
     alice, bob, carol = trio(api)
     ask = api.confirmed(alice, bob)
     thank(api, alice, ask)
     [shown] = api.call(carol, "GET", "/members/bob").get_json()["thanks_received"]
     assert (shown["ask_id"], shown["from_handle"]) == (ask["id"], "alice")
+    assert shown["from_display_name"] == "Alice"
     assert (shown["message"], shown["impact"]) == (THANKS["message"], THANKS["impact"])
 
 

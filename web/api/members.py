@@ -19,15 +19,16 @@ HANDLE = "<string(minlength=1, maxlength=40):handle>"
 
 def public_profile(session, member) -> dict:
     thanks = thanks_for_helper(session, member.id)
-    handles = members.handles_by_id(session, {t.author_id for t in thanks})
+    names = members.names_by_id(session, {t.author_id for t in thanks})
     return {
         "id": member.id, "handle": member.handle, "display_name": member.display_name,
         "bio": member.bio,
         "skills": member.skill_tags, "role": member.role, "created_at": member.created_at,
         **ledger.totals(session, member.id),
         "thanks_received": [
-            {"ask_id": t.ask_id, "from_handle": handles[t.author_id],
-             "message": t.message, "impact": t.impact, "created_at": t.created_at}
+            {"ask_id": t.ask_id, "from_handle": names[t.author_id][0],
+             "from_display_name": names[t.author_id][1], "message": t.message,
+             "impact": t.impact, "created_at": t.created_at}
             for t in thanks],
     }
 

@@ -23,9 +23,18 @@ const UPDATE_TEXT = {
   "ask.confirmed": (d) => `“${d.ask.title}” is confirmed. Minutes counted both ways.`,
   "ask.expired": (d) => `“${d.ask.title}” closed without a helper this time.`,
   "ask.still_open": (d) => `“${d.ask.title}” is still open; a few more people will hear about it.`,
-  "thanks.received": () => "Someone sent you thanks for your help.",
+  "thanks.received": (d) => thanksText(d),
   "message.new": (d) => `${d.message.author.display_name} sent you a message: “${d.message.body.slice(0, 80)}”`,
 };
+
+/* Who thanked you, for what, their words and the difference it made. */
+function thanksText(d) {
+  const said = d.thanks || {};
+  const who = said.from ? said.from.display_name : "Someone";
+  const what = d.ask_title ? ` for “${d.ask_title}”` : "";
+  const impact = said.impact ? ` The difference it made: “${said.impact}”` : "";
+  return `${who} thanked you${what}: “${said.message || ""}”.${impact}`;
+}
 
 /* The line the Updates list shows for a push, or null for a kind it doesn't list. */
 export function updateText(kind, data) {

@@ -165,12 +165,25 @@ export class Home {
   }
 
   thanksForm(li, ask) {
-    const message = el("input", { name: "message", maxlength: "1000", placeholder: "A few words of thanks" });
-    const form = el("form", { class: "thanks" }, message, el("button", { type: "submit" }, "Send thanks"));
+    if (ask.thanks) {
+      li.append(sentThanks(ask.thanks));
+      return;
+    }
+    const id = (name) => `thanks-${name}-${ask.id}`;
+    const message = el("input", { id: id("message"), name: "message", maxlength: "2000", required: "" });
+    const impact = el("textarea", { id: id("impact"), name: "impact", maxlength: "2000", rows: "2" });
+    const status = el("p", { class: "meta", role: "status" });
+    const form = el("form", { class: "thanks" },
+      el("label", { for: id("message") }, `A few words of thanks for ${ask.helper ? ask.helper.display_name : "your helper"}`),
+      message,
+      el("label", { for: id("impact") }, "What difference did it make? (optional — helpers love to know)"),
+      impact,
+      el("button", { type: "submit" }, "Send thanks"), status);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      const r = await api("POST", `/asks/${ask.id}/thanks`, { message: message.value });
-      form.replaceWith(el("p", { class: "meta" }, r.ok ? "Thanks sent. That will mean a lot." : explain(r.data)));
+      const r = await api("POST", `/asks/${ask.id}/thanks`, { message: message.value, impact: impact.value });
+      if (r.ok) form.replaceWith(sentThanks(r.data, "Thanks sent. That will mean a lot."));
+      else status.textContent = explain(r.data);
     });
     li.append(form);
   }
@@ -235,4 +248,12 @@ export class Home {
 
 export function start() {
   new Home(byId("home")).start();
+}
+
+/* Thanks already sent: the words stay on the ask, and no form comes back after a reload. */
+function sentThanks(thanks, lead = "You sent thanks:") {
+  return el("div", { class: "thanks-sent" },
+    el("p", { class: "meta" }, lead),
+    el("blockquote", {}, thanks.message),
+    thanks.impact ? el("p", { class: "meta" }, `The difference it made: ${thanks.impact}`) : null);
 }

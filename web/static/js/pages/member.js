@@ -19,7 +19,9 @@ export async function start() {
   byId("skills").textContent = m.skills.length ? `Happy to help with: ${m.skills.join(", ")}` : "";
   const list = byId("thanks");
   m.thanks_received.forEach((t) => list.append(el("li", {},
-    `“${t.message}”`, el("span", { class: "when" }, ` — ${t.from_handle}`))));
+    el("blockquote", {}, t.message),
+    t.impact ? el("p", { class: "meta" }, `The difference it made: ${t.impact}`) : null,
+    el("span", { class: "when" }, `— ${t.from_display_name || t.from_handle}`))));
   refreshEmpty(list);
   if (m.handle !== root.dataset.me) safetyActions(byId("safety"), m);
 }
