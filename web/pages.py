@@ -28,10 +28,14 @@ from flask import (
 )
 from flask_wtf.csrf import generate_csrf
 
+from exchange.clock import utcnow
+from exchange.ledger import history
+from exchange.ledger import service as ledger
 from exchange.members import passwords
 from exchange.members import service as members
 from exchange.notifications import service as notes
 from exchange.policy import can
+from web import charts
 from web.state import state, uow
 
 # A browser runs a module only if it is served as JavaScript. Flask sends what the host's MIME
@@ -116,6 +120,27 @@ def profile():
     if member is None:
         return redirect(url_for("pages.signin", next=request.path))
     return render_template("profile.html", member=member, csrf_token=generate_csrf())
+
+
+@pages.get("/ledger")
+def ledger_page():
+    """Give and receive over time: each help given and received, minutes by month as a chart
+    drawn here (inline SVG), and — for someone who has only given — the invitation to ask."""
+    member = _signed_in()
+    if member is None:
+        return redirect(url_for("pages.signin", next=request.path))
+    cursor = request.args.get("before", type=int)
+    if cursor is not None and not 0 < cursor < 2**31:
+        cursor = None
+    session = uow().session
+    found, older = history.lines(session, member_id=member.id, cursor=cursor)
+    months = history.by_month(session, member_id=member.id, timezone=member.timezone,
+                              now=utcnow())
+    totals = ledger.totals(session, member.id)
+    return render_template("ledger.html", member=member, lines=found, older=older,
+                           first_page=cursor is None, totals=totals,
+                           chart=charts.given_and_received(months), months=months,
+                           zone=history.zone_of(member.timezone))
 
 
 @pages.get("/members/<string(minlength=1, maxlength=40):handle>")

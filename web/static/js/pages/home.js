@@ -55,6 +55,8 @@ export class Home {
     const b = r.data;
     byId("balance").textContent =
       `You've given ${b.given_minutes} minutes and received ${b.received_minutes} minutes. Both count.`;
+    byId("invitation").replaceChildren(...invitation(b));
+    byId("invitation").hidden = !invitation(b).length;
   }
 
   async loadLists() {
@@ -256,4 +258,13 @@ function sentThanks(thanks, lead = "You sent thanks:") {
     el("p", { class: "meta" }, lead),
     el("blockquote", {}, thanks.message),
     thanks.impact ? el("p", { class: "meta" }, `The difference it made: ${thanks.impact}`) : null);
+}
+
+/* Someone who has given a few times and never received: a gentle, specific invitation to ask
+ * (CONTRACT §1: reciprocity shown, never enforced). Nothing for anyone else. */
+export function invitation(b) {
+  if (b.helps_given < 2 || b.asks_received > 0) return [];
+  return [`You've helped ${b.helps_given} times — thank you. Asking is part of this too, and ` +
+    "the people you've helped would be glad to return it. Is there something small you could use? ",
+  el("a", { href: "#ask-title" }, "Start with a small ask"), " (the ideas below are a good start)."];
 }
