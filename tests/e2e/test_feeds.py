@@ -7,6 +7,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from exchange.members.admin import set_role
+from exchange.members.models import Member
+
 pytestmark = pytest.mark.slow
 
 
@@ -151,3 +154,27 @@ def test_suspending_asks_twice_and_the_queue_counts_reports(visit, job_api, make
     assert status == "active"  # nothing happened on the first press
     card.locator("button.suspend").click()
     expect(page.locator("#queue li.empty")).to_be_visible()
+
+
+def test_the_author_of_a_hidden_ask_is_told_live_with_the_moderators_reason(visit, job_api,
+                                                                            make_uow):
+    asker, moderator = job_api.member("asker"), job_api.member("moddy")
+    with make_uow() as uow:
+        set_role(uow, member=uow.session.get(Member, moderator["id"]), role="moderator")
+        uow.commit()
+    ask = job_api.ask(asker, title="Selling my old bike, message me")
+    page = visit().sign_in("asker")
+    card = page.locator(f"#mine li[data-ask='{ask['id']}']")
+    expect(card).to_contain_text("Waiting for a helper")
+    r = job_api.call(moderator, "POST", f"/mod/asks/{ask['id']}/hide",
+                     json={"reason": "Sales belong elsewhere; asks are for help."})
+    assert r.status_code == 200, r.get_json()
+    expect(card).to_contain_text("Paused by a moderator")
+    expect(card).to_contain_text("Their reason: “Sales belong elsewhere; asks are for help.”")
+    expect(card).not_to_contain_text("Waiting for a helper")
+    expect(page.locator("#updates li").first).to_contain_text(
+        "A moderator paused “Selling my old bike, message me”")
+    page.reload()
+    page.wait_for_selector("#live[data-state=live]")
+    expect(card).to_contain_text("Paused by a moderator")
+    expect(card).not_to_contain_text("Waiting for a helper")

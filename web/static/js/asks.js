@@ -4,6 +4,9 @@
 
 import { el } from "./dom.js";
 
+/* An ask a moderator paused, as its author sees it (the reason came with the notification). */
+export const PAUSED = "Paused by a moderator: other members can't see it for now. You're welcome to post it again with changes.";
+
 export const STATUS = {
   open: "Waiting for a helper — it stays open, and a few more people hear about it over time.",
   matched: "Someone is on it.",
@@ -24,6 +27,10 @@ const UPDATE_TEXT = {
   "ask.expired": (d) => `“${d.ask.title}” closed without a helper this time.`,
   "ask.still_open": (d) => `“${d.ask.title}” is still open; a few more people will hear about it.`,
   "thanks.received": (d) => thanksText(d),
+  "ask.hidden": (d) => `A moderator paused “${d.ask.title}”: other members can't see it for now.` +
+    (d.reason ? ` Their reason: “${d.reason}”.` : "") + " You're welcome to post it again with changes.",
+  "mod.warning": (d) => `${d.message}` + (d.reason ? ` The moderator's reason: “${d.reason}”.` : ""),
+  "account.suspended": (d) => `${d.message}` + (d.reason ? ` The moderator's reason: “${d.reason}”.` : ""),
   "message.new": (d) => `${d.message.author.display_name} sent you a message: “${d.message.body.slice(0, 80)}”`,
 };
 

@@ -2,7 +2,7 @@
  * help with, each card closing its loop through the API; pushes come through the live feed. */
 
 import { api, explain } from "../api.js";
-import { STATUS, describe, updateText } from "../asks.js";
+import { PAUSED, STATUS, describe, updateText } from "../asks.js";
 import { conversation, messageArrived } from "../conversation.js";
 import { Composer } from "../composer.js";
 import { byId, el, person, refreshEmpty } from "../dom.js";
@@ -147,10 +147,17 @@ export class Home {
     return button;
   }
 
-  showMine(ask) {
+  showMine(ask, reason) {
     const li = this.item(this.lists.mine, ask);
     const helped = ask.status === "confirmed" ? " helped" : " is helping";
     li.append(ask.helper ? describe(ask, person(ask.helper), helped) : describe(ask));
+    if (ask.hidden) {
+      li.classList.add("paused");
+      li.append(el("div", { class: "meta state paused" }, PAUSED,
+        reason ? ` Their reason: “${reason}”.` : ""));
+      return;
+    }
+    li.classList.remove("paused");
     li.append(el("div", { class: "meta state" }, STATUS[ask.status] || ask.status));
     const actions = el("div", { class: "actions" });
     const refresh = (data) => { this.showMine(data); this.loadBalance(); };
@@ -234,7 +241,7 @@ export class Home {
     if (ask) {
       if (kind === "ask.offered") this.showOffer(ask, true, data.reasons);
       if (kind === "ask.taken") this.offerTaken(ask);
-      if (ask.author && ask.author.handle === this.me) this.showMine(ask);
+      if (ask.author && ask.author.handle === this.me) this.showMine(ask, data.reason);
       if (ask.helper && ask.helper.handle === this.me) this.showHelping(ask);
       if (kind === "ask.confirmed") this.loadBalance();
     }
