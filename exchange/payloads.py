@@ -69,7 +69,7 @@ AskPayload = strict(
     AskSchema, name="AskPayload",
     status=_required(fields.String(validate=validate.OneOf(ASK_STATUSES))),
     coaching=fields.List(fields.Nested(strict(HintSchema)), required=True),
-    thanks=None,  # only the lists of one's own asks carry it; an ask.* push never does
+    thanks=fields.Nested(strict(ThanksSchema), required=True, allow_none=True),
 )
 MessagePayload = strict(MessageSchema, name="MessagePayload")
 ThanksPayload = strict(ThanksSchema, name="ThanksPayload",

@@ -22,7 +22,7 @@ ASK = {
     "window_start": "2026-12-10T13:00:00+00:00", "window_end": "2026-12-10T14:30:00+00:00",
     "mode": "online", "area": None, "status": "open", "hidden": False,
     "auto_confirmed": False, "author": {"handle": "sam", "display_name": "Sam Rivera"},
-    "helper": None, "coaching": [], "created_at": "2026-12-03T08:00:00+00:00",
+    "helper": None, "coaching": [], "thanks": None, "created_at": "2026-12-03T08:00:00+00:00",
     "updated_at": "2026-12-03T08:00:00+00:00", "matched_at": None, "delivered_at": None,
     "closed_at": None,
 }

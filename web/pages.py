@@ -28,8 +28,8 @@ from flask import (
 )
 from flask_wtf.csrf import generate_csrf
 
+from exchange.asks import ledger_history as history
 from exchange.clock import utcnow
-from exchange.ledger import history
 from exchange.ledger import service as ledger
 from exchange.members import passwords
 from exchange.members import service as members
@@ -120,6 +120,19 @@ def profile():
     if member is None:
         return redirect(url_for("pages.signin", next=request.path))
     return render_template("profile.html", member=member, csrf_token=generate_csrf())
+
+
+@pages.get("/asks/<int(min=1, max=2147483647):ask_id>")
+def ask_page(ask_id):
+    """One ask: its state, who is helping, the conversation and the one next step. Links from
+    feeds, notifications and emails land here; the page module reads the ask through the API
+    (which decides who may see it) and follows it live."""
+    member = _signed_in()
+    if member is None:
+        return redirect(url_for("pages.signin", next=request.path))
+    since = notes.latest_id(uow().session, member_id=member.id)
+    return render_template("ask.html", member=member, ask_id=ask_id, since=since,
+                           csrf_token=generate_csrf())
 
 
 @pages.get("/ledger")

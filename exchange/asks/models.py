@@ -69,9 +69,9 @@ class Ask(Base):
     )
     author = relationship("Member", foreign_keys=[author_id], lazy="joined")
     helper = relationship("Member", foreign_keys=[helper_id], lazy="joined")
-    # Loaded only by the lists that show it (``queries.page`` for "mine"): a wave serialises
-    # its ask into every offer and must not pay a query for thanks an open ask cannot have.
-    thanks = relationship("Thanks", uselist=False, viewonly=True, lazy="raise")
+    # Read only for a confirmed ask (``AskSchema.thanks``: no other can have thanks, so a wave
+    # serialising an open ask pays no query); the lists load it for a whole page at once.
+    thanks = relationship("Thanks", uselist=False, viewonly=True, lazy="select")
 
     __table_args__ = (
         Index("ix_asks_status_created", "status", "created_at"),

@@ -65,11 +65,12 @@ def page(session, *, actor, status=None, tag=None, mine=None, for_me=False, curs
         if not can(actor, "see_hidden"):
             query = query.where(or_(Ask.helper_id == actor.id, _author_ok()))
     else:
-        query = query.where(_visible(actor))
+        # Lists that can hold confirmed asks read their thanks for the page at once.
+        query = query.where(_visible(actor)).options(selectinload(Ask.thanks))
     if mine == "asked":
-        query = query.where(Ask.author_id == actor.id).options(selectinload(Ask.thanks))
+        query = query.where(Ask.author_id == actor.id)
     elif mine == "helping":
-        query = query.where(Ask.helper_id == actor.id).options(selectinload(Ask.thanks))
+        query = query.where(Ask.helper_id == actor.id)
     if status:
         query = query.where(Ask.status == status)
     if tag:

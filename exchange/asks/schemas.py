@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
-from sqlalchemy import inspect
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from exchange.asks.coaching import coach, hints_as_dicts
 from exchange.clock import utcnow
@@ -95,8 +94,8 @@ class AskSchema(Schema):
     helper = fields.Nested(PersonSchema, allow_none=True)
     coaching = fields.Method("_coaching", metadata={"description": "kind hints; never blocking"})
     thanks = fields.Method("_thanks", metadata={
-        "description": "the asker's thanks, in the lists of one's own asks and helps; absent "
-                       "elsewhere, null where none were sent"})
+        "description": "the asker's thanks once sent (only a confirmed ask can have them); "
+                       "null until then"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     matched_at = fields.DateTime(allow_none=True)
@@ -104,10 +103,9 @@ class AskSchema(Schema):
     closed_at = fields.DateTime(allow_none=True)
 
     def _thanks(self, ask):
-        state = inspect(ask, raiseerr=False)
-        if state is None or "thanks" in state.unloaded:
-            return missing
-        return None if ask.thanks is None else thanks_payload(ask.thanks)
+        if ask.status != "confirmed" or ask.thanks is None:
+            return None
+        return thanks_payload(ask.thanks)
 
     def _coaching(self, ask):
         hints = coach(ask.title, ask.details, minutes=ask.minutes, window_start=ask.window_start,

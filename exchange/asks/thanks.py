@@ -40,3 +40,4 @@ def send_thanks(uow, *, actor, ask_id: int, message: str, impact: str = "") -> T
 def thanks_for_helper(session, helper_id: int, limit: int = 20) -> list[Thanks]:
     return list(session.scalars(select(Thanks).where(Thanks.helper_id == helper_id)
                                 .order_by(Thanks.id.desc()).limit(limit)))
+

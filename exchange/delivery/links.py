@@ -14,7 +14,7 @@ from exchange import tokens
 
 
 def ask(settings, ask_id: int) -> str:
-    return settings.link(f"/home#ask-{ask_id}")
+    return settings.link(f"/asks/{ask_id}")
 
 
 def home(settings) -> str:

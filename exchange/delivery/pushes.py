@@ -180,7 +180,7 @@ def _short(text: str) -> str:
 def _path(kind: str, ask_id: int | None) -> str:
     if kind == "mod.flagged":
         return "/moderate"
-    return f"/home#ask-{ask_id}" if ask_id else "/home"
+    return f"/asks/{ask_id}" if ask_id else "/home"
 
 
 def _tag(note: Notification, ask_id: int | None) -> str:

@@ -147,7 +147,7 @@ RECORD_SHOWN = """
   true"""
 
 
-@pytest.mark.parametrize(("link", "opens"), [("/home#ask-7", "/home#ask-7"),
+@pytest.mark.parametrize(("link", "opens"), [("/asks/7", "/asks/7"),
                                               ("https://elsewhere.example/x", "/home")],
                          ids=["its own page", "never another site"])
 def test_a_push_shows_its_words_and_links_only_into_the_site(visit, job_api, server, link,

@@ -70,7 +70,7 @@ def test_a_push_arrives_signed_with_the_published_key_and_encrypted_to_the_brows
     assert arrived.claims["sub"] == "mailto:exchange@localhost"
     assert time.time() < arrived.claims["exp"] <= time.time() + 24 * 3600
     assert arrived.payload["kind"] == "ask.offered"
-    assert arrived.payload["url"] == settings.link("/home#ask-7")
+    assert arrived.payload["url"] == settings.link("/asks/7")
     assert (arrived.ttl, arrived.urgency, arrived.topic) == (settings.wave_seconds, "high",
                                                              "ask-7")
     assert rows(make_uow)[0].last_sent_at is not None

@@ -171,6 +171,6 @@ def test_an_offline_helper_with_push_on_is_pushed_by_the_live_worker_at_once(
     [push] = push_service.wait_for(1, timeout=60)  # checked: VAPID JWT, then decrypted
     assert push.problem is None and push.endpoint == browser.endpoint
     assert push.payload["kind"] == "ask.offered"
-    assert push.payload["url"] == f"{live.url}/home#ask-{ask['id']}"
+    assert push.payload["url"] == f"{live.url}/asks/{ask['id']}"
     # The email still follows after the delay: the push was not "seen on the site".
     assert _offer_mail(smtp_server, "helper@example.org")

@@ -86,8 +86,8 @@ def test_a_moderators_reasons_never_reach_a_lock_screen(kind):
 
 
 def test_a_push_links_to_the_ask_it_is_about_or_to_home():
-    assert payload("ask.offered")["url"] == "https://exchange.example.org/home#ask-42"
-    assert payload("message.new")["url"] == "https://exchange.example.org/home#ask-42"
+    assert payload("ask.offered")["url"] == "https://exchange.example.org/asks/42"
+    assert payload("message.new")["url"] == "https://exchange.example.org/asks/42"
     assert payload("mod.warning")["url"] == "https://exchange.example.org/home"
     assert payload("mod.flagged")["url"] == "https://exchange.example.org/moderate"
 

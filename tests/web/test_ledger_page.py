@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import time_machine
 from sqlalchemy import select
 
-from exchange.ledger import history
+from exchange.asks import ledger_history as history
 from exchange.ledger.models import Transfer
 from exchange.members.admin import set_role
 from exchange.members.models import Member

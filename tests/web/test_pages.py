@@ -101,3 +101,17 @@ def test_the_review_page_is_only_there_for_moderators(api, client, make_uow):
         uow.commit()
     assert api.client.get("/moderate").status_code == 200
     assert b"Review queue" in api.client.get("/home").data
+
+
+@pytest.mark.parametrize("path", ["/asks/12", "/ledger"])
+def test_the_ask_page_and_the_ledger_send_a_visitor_to_sign_in_first(client, path):
+    r = client.get(path)
+    assert r.status_code == 302 and r.location.endswith(f"/signin?next={path}")
+
+
+def test_the_ask_page_is_a_shell_the_page_module_fills_for_any_ask_id(api):
+    _signed_in(api)
+    r = api.client.get("/asks/12")
+    assert r.status_code == 200 and b'data-page="ask"' in r.data and b'data-ask="12"' in r.data
+    assert api.client.get("/asks/0").status_code == 404
+    assert api.client.get("/asks/99999999999").status_code == 404

@@ -92,11 +92,19 @@ def test_ones_own_asks_and_helps_carry_their_thanks_once_sent(api):
         assert (said["message"], said["impact"]) == (THANKS["message"], THANKS["impact"])
 
 
-def test_lists_of_others_asks_leave_thanks_out(api):
+def test_an_ask_not_confirmed_has_no_thanks(api):
     alice, bob = api.member("alice"), api.member("bob")
     ask = api.ask(alice)
-    assert "thanks" not in _listed(api, bob, "for_me=true", ask["id"])
-    assert "thanks" not in api.call(bob, "GET", f"/asks/{ask['id']}").get_json()
+    assert _listed(api, bob, "for_me=true", ask["id"])["thanks"] is None
+    assert api.call(bob, "GET", f"/asks/{ask['id']}").get_json()["thanks"] is None
+
+
+def test_the_ask_read_alone_carries_its_thanks(api):
+    alice, bob = api.member("alice"), api.member("bob")
+    ask = api.confirmed(alice, bob)
+    thank(api, alice, ask)
+    said = api.call(bob, "GET", f"/asks/{ask['id']}").get_json()["thanks"]
+    assert (said["message"], said["impact"]) == (THANKS["message"], THANKS["impact"])
 
 
 def test_thanks_show_on_the_helpers_public_profile(api):

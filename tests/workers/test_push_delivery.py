@@ -47,7 +47,7 @@ def test_an_offer_reaches_a_helper_with_no_page_open_at_once(helper, job_api, ru
     [push] = push_service.wait_for(1)
     assert push.endpoint == browser.endpoint and push.problem is None
     assert push.payload["kind"] == "ask.offered"
-    assert push.payload["url"].endswith(f"/home#ask-{ask['id']}")
+    assert push.payload["url"].endswith(f"/asks/{ask['id']}")
     assert "cast on" not in push.payload["body"]  # the ask's words stay off a lock screen
     assert push.urgency == "high"
 

@@ -52,7 +52,7 @@ export function updateText(kind, data) {
 export function describe(ask, ...who) {
   const tags = ask.tags && ask.tags.length ? ` · ${ask.tags.join(", ")}` : "";
   return el("div", {},
-    el("strong", { class: "title" }, ask.title),
+    el("strong", { class: "title" }, el("a", { href: `/asks/${ask.id}` }, ask.title)),
     el("div", { class: "meta" }, `${ask.minutes} minutes${tags}`, ...(who.length ? [" · ", ...who] : [])),
     ask.details ? el("p", { class: "details" }, ask.details) : null);
 }

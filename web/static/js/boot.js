@@ -5,6 +5,7 @@
  * fetched and run before the document's load event, so a form's handler is in place before
  * anyone (or any test) can submit it. Together they are about the size the one script was. */
 
+import * as ask from "./pages/ask.js";
 import * as forgot from "./pages/forgot.js";
 import * as home from "./pages/home.js";
 import * as join from "./pages/join.js";
@@ -15,7 +16,7 @@ import * as reset from "./pages/reset.js";
 import * as signin from "./pages/signin.js";
 import * as verify from "./pages/verify.js";
 
-const PAGES = { forgot, home, join, member, moderate, profile, reset, signin, verify };
+const PAGES = { ask, forgot, home, join, member, moderate, profile, reset, signin, verify };
 
 const page = PAGES[document.body.dataset.page];
 if (page) page.start();

@@ -46,7 +46,8 @@ function addMessage(thread, message, me) {
 
 /* A message.new push: shown in an open thread, or the thread's button says there is news. */
 export function messageArrived(data, me) {
-  const cards = document.querySelectorAll(`li[data-ask="${data.ask_id}"]`);
+  const cards = document.querySelectorAll(
+    `li[data-ask="${data.ask_id}"], div.conversation[data-ask="${data.ask_id}"]`);
   cards.forEach((li) => {
     const thread = li.querySelector("ul.thread");
     if (!thread) return;

@@ -8,6 +8,7 @@ import { Composer } from "../composer.js";
 import { byId, el, person, refreshEmpty } from "../dom.js";
 import { Feed, liveStream } from "../live.js";
 import { reportButton } from "../report.js";
+import { thanksBox } from "../thanks.js";
 
 /* Reasons arrive as "you know `writing`": the marks are for the code font, not for people. */
 function plain(reasons) {
@@ -167,34 +168,10 @@ export class Home {
     if (ask.status === "delivered") {  // only once the helper says it's done
       actions.append(this.action("It's done — confirm", `/asks/${ask.id}/confirm`, refresh, () => ({})));
     }
-    if (ask.status === "confirmed") this.thanksForm(li, ask);
+    if (ask.status === "confirmed") li.append(thanksBox(ask));
     actions.append(el("span", { class: "status", role: "status" }));
     li.append(actions);
     if (ask.helper && ["matched", "delivered", "confirmed"].includes(ask.status)) conversation(li, ask, this.me);
-  }
-
-  thanksForm(li, ask) {
-    if (ask.thanks) {
-      li.append(sentThanks(ask.thanks));
-      return;
-    }
-    const id = (name) => `thanks-${name}-${ask.id}`;
-    const message = el("input", { id: id("message"), name: "message", maxlength: "2000", required: "" });
-    const impact = el("textarea", { id: id("impact"), name: "impact", maxlength: "2000", rows: "2" });
-    const status = el("p", { class: "meta", role: "status" });
-    const form = el("form", { class: "thanks" },
-      el("label", { for: id("message") }, `A few words of thanks for ${ask.helper ? ask.helper.display_name : "your helper"}`),
-      message,
-      el("label", { for: id("impact") }, "What difference did it make? (optional — helpers love to know)"),
-      impact,
-      el("button", { type: "submit" }, "Send thanks"), status);
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const r = await api("POST", `/asks/${ask.id}/thanks`, { message: message.value, impact: impact.value });
-      if (r.ok) form.replaceWith(sentThanks(r.data, "Thanks sent. That will mean a lot."));
-      else status.textContent = explain(r.data);
-    });
-    li.append(form);
   }
 
   showHelping(ask) {
@@ -257,14 +234,6 @@ export class Home {
 
 export function start() {
   new Home(byId("home")).start();
-}
-
-/* Thanks already sent: the words stay on the ask, and no form comes back after a reload. */
-function sentThanks(thanks, lead = "You sent thanks:") {
-  return el("div", { class: "thanks-sent" },
-    el("p", { class: "meta" }, lead),
-    el("blockquote", {}, thanks.message),
-    thanks.impact ? el("p", { class: "meta" }, `The difference it made: ${thanks.impact}`) : null);
 }
 
 /* Someone who has given a few times and never received: a gentle, specific invitation to ask
