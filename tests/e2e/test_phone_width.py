@@ -1,7 +1,8 @@
 """Every page fits a 360 px wide phone (issue 12): nothing wider than the screen, so nobody
 scrolls sideways, checked in the browser (the document's ``scrollWidth`` is at most its
 ``clientWidth``) on the pages of ``tests/e2e/site.py``, filled with real content and with their
-notes and opened forms showing. Each page is also photographed, full length, at 1280 and
+notes and opened forms showing; and the header's links wrap whole, never breaking mid-name
+("Sign / out"). Each page is also photographed, full length, at 1280 and
 360 px into ``test-artifacts/screenshots/<page>-<width>.png`` (git-ignored) for a person to
 look over.
 
@@ -24,7 +25,7 @@ SHOTS = Path(__file__).parents[2] / "test-artifacts" / "screenshots"
 DESKTOP, PHONE, HEIGHT = 1280, 360, 800
 
 # What sticks out past the right edge: the innermost such elements, named so the failure says
-# where.
+# where. And the header's links, which should wrap whole rather than break mid-name.
 WIDER = """() => {
   const edge = document.documentElement.clientWidth;
   const name = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
@@ -33,8 +34,15 @@ WIDER = """() => {
     e.getBoundingClientRect().left + e.scrollWidth);
   const wide = Array.from(document.body.querySelectorAll("*")).filter((e) =>
     e.getClientRects().length && right(e) > edge + 0.5);
+  const lines = (e) => {
+    const range = document.createRange();
+    range.selectNodeContents(e);
+    return range.getClientRects().length;
+  };
   return {
     scroll: document.documentElement.scrollWidth, client: edge,
+    broken: Array.from(document.querySelectorAll("header .brand, header nav > *"))
+      .filter((e) => e.getClientRects().length && lines(e) > 1).map((e) => e.textContent.trim()),
     wider: wide.filter((e) => !wide.some((other) => other !== e && e.contains(other))).slice(0, 5)
       .map((e) => `${name(e)} (to ${Math.round(right(e))} px)`),
   };
@@ -61,15 +69,18 @@ def fits(name: str, tab, shots: Path) -> str | None:
     measured = tab.evaluate(WIDER)
     tab.screenshot(path=shots / f"{name}-{PHONE}.png", full_page=True)
     assert measured["client"] <= PHONE, measured
-    if measured["scroll"] <= measured["client"]:
-        return None
-    return (f"{name} ({tab.url}) is {measured['scroll']} px wide at {measured['client']} px: "
-            + ", ".join(measured["wider"]))
+    problems = []
+    if measured["scroll"] > measured["client"]:
+        problems.append(f"{name} ({tab.url}) is {measured['scroll']} px wide at "
+                        f"{measured['client']} px: " + ", ".join(measured["wider"]))
+    if measured["broken"]:
+        problems.append(f"{name}: header links broken over lines: {measured['broken']}")
+    return "\n".join(problems) or None
 
 
 def _check(shown, shots) -> None:
     overflowing = [problem for name, tab in shown if (problem := fits(name, tab, shots))]
-    assert not overflowing, "pages wider than a phone:\n" + "\n".join(overflowing)
+    assert not overflowing, "pages that do not fit a phone:\n" + "\n".join(overflowing)
 
 
 def _walked(visitor, role, seeded):
