@@ -126,7 +126,7 @@ def test_health_weekday_columns_match_their_headings(visit, job_api, make_uow):
     days = job_api.call(moderator, "GET", "/mod/health").get_json()["supply"][0]["by_weekday"]
     page = visit().sign_in("moddy")
     page.goto(page.url.replace("/home", "/moderate"))
-    table = page.locator("#health h3:has-text('Helpers by skill') + table")
+    table = page.get_by_role("region", name="Helpers by skill and weekday").locator("table")
     expect(table.locator("th").nth(2)).to_have_text("Mon")
     heads = table.locator("th").all_inner_texts()[2:]
     cells = table.locator("tbody tr").first.locator("td").all_inner_texts()[2:]

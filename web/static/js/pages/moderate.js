@@ -111,23 +111,29 @@ function reports(n) {
   return n === 1 ? "1 report" : `${n} reports`;
 }
 
+/* A table wider than a phone scrolls sideways inside its own box, not the page: the box is a
+ * region named by the table's heading and can be focused, so it scrolls from the keyboard too. */
+function table(id, head, rows) {
+  return el("div", { class: "table-scroll", role: "region", "aria-labelledby": id, tabindex: "0" },
+    el("table", {},
+      el("thead", {}, el("tr", {}, ...head.map((c) => el("th", { scope: "col" }, c)))),
+      el("tbody", {}, ...rows.map((row) => el("tr", {}, ...row.map((c) => el("td", {}, String(c))))))));
+}
+
 function health(h) {
   const minutes = (s) => (s === null || s === undefined ? "—" : `${Math.round(s / 60)} min`);
-  const table = (head, rows) => el("table", {},
-    el("thead", {}, el("tr", {}, ...head.map((c) => el("th", {}, c)))),
-    el("tbody", {}, ...rows.map((row) => el("tr", {}, ...row.map((c) => el("td", {}, String(c)))))));
   return [
     el("p", {}, `Median time to a first offer: ${minutes(h.median_seconds_to_first_offer)}; to a match: ${minutes(h.median_seconds_to_match)}.`),
-    el("h3", {}, "Asks waiting for a helper"),
-    h.waiting.length ? table(["tag", "waiting", "< 1 h", "1 h – 1 d", "1 d – 1 w", "> 1 w"],
+    el("h3", { id: "waiting-h" }, "Asks waiting for a helper"),
+    h.waiting.length ? table("waiting-h", ["tag", "waiting", "< 1 h", "1 h – 1 d", "1 d – 1 w", "> 1 w"],
       h.waiting.map((w) => [w.tag, w.asks, w.under_1h, w.from_1h_to_1d, w.from_1d_to_1w, w.over_1w]))
       : el("p", {}, "No ask is waiting."),
-    el("h3", {}, "Helpers by skill and weekday"),
-    h.supply.length ? table(["skill", "helpers", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+    el("h3", { id: "supply-h" }, "Helpers by skill and weekday"),
+    h.supply.length ? table("supply-h", ["skill", "helpers", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
       h.supply.map((x) => [x.skill, x.helpers, ...WEEKDAYS.map((day) => x.by_weekday[day])]))
       : el("p", {}, "Nobody has listed a skill yet."),
-    el("h3", {}, "Flags per week"),
-    table(["week of", "flags"], h.flags_per_week.map((w) => [w.week_start, w.flags])),
+    el("h3", { id: "flags-h" }, "Flags per week"),
+    table("flags-h", ["week of", "flags"], h.flags_per_week.map((w) => [w.week_start, w.flags])),
   ];
 }
 

@@ -14,7 +14,9 @@ function slotRow(slot) {
   day.value = String(slot.weekday);
   const start = el("input", { type: "time", name: "start", value: slot.start, "aria-label": "From" });
   const end = el("input", { type: "time", name: "end", value: slot.end, "aria-label": "Until" });
-  const li = el("li", {}, day, "from", start, "to", end);
+  // "from 18:00" and "to 20:00" each stay whole when a narrow screen wraps the row.
+  const li = el("li", {}, day, el("span", { class: "pair" }, "from", start),
+    el("span", { class: "pair" }, "to", end));
   li.append(el("button", { type: "button", class: "link", onclick: () => li.remove() }, "Remove"));
   return li;
 }
