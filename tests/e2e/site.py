@@ -77,6 +77,12 @@ PAGES = (
                 ("click", "#profile button[type=submit]"), ("wait", "#slots .field-error"))),
     Page("ledger", "member", "/ledger", "/ledger", ("#helps li",),
          steps=(("click", "#ledger details summary"), ("wait", "#ledger details[open]"))),
+    Page("ask", "member", "/asks/{talk}", "/asks/<ask_id>",
+         ("#live[data-state=live]", "#talk:not([hidden])"), steps=(
+             ("click", "#talk button.talk"), ("wait", "#talk ul.thread li"))),
+    Page("ask-done", "member", "/asks/{done}", "/asks/<ask_id>", (".thanks-sent",)),
+    Page("ask-offered", "member", "/asks/{offered}", "/asks/<ask_id>",
+         ("#next-step button.accept",)),
     Page("member", "member", "/members/robin", "/members/<handle>", ("#thanks li:not(.empty)",),
          steps=(("click", "#safety .report button"), ("wait", ".report-form"))),
     Page("member-own", "member", "/members/ada", "/members/<handle>", ("#both-sides:not(:empty)",)),
@@ -109,7 +115,8 @@ def page_rules(app) -> set[str]:
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.rule.startswith(NOT_PAGES):
             continue
-        found.add(rule.rule.replace("<string(minlength=1, maxlength=40):handle>", "<handle>"))
+        found.add(rule.rule.replace("<string(minlength=1, maxlength=40):handle>", "<handle>")
+                  .replace("<int(min=1, max=2147483647):ask_id>", "<ask_id>"))
     return found
 
 
@@ -165,7 +172,9 @@ def seed(job_api, run_jobs, make_uow, settings) -> Seeded:
                           tags=["python"], minutes=15)
     run_jobs()  # matching: Ada is offered Robin's ask
     _flags(job_api, sam, ada, robin, talk)
-    return Seeded(_links(settings, ada, offered), job_api, run_jobs, robin, talk)
+    paths = {**_links(settings, ada, offered), "talk": talk["id"], "done": done["id"],
+             "offered": offered["id"]}
+    return Seeded(paths, job_api, run_jobs, robin, talk)
 
 
 def _flags(job_api, sam, ada, robin, talk) -> None:
