@@ -9,7 +9,7 @@ from exchange.matching.models import MatchWave
 from exchange.matching.pool import PoolEntry
 from exchange.members.models import ApiToken, AvailabilitySlot, Block, Member, MemberSkill
 from exchange.moderation.models import AuditEntry, Flag, SuspensionHide
-from exchange.notifications.models import Notification, NotificationSetting
+from exchange.notifications.models import NoteCounter, Notification, NotificationSetting
 from exchange.offers.models import HelperStats, Offer
 from exchange.outbox.models import OutboxMessage
 from exchange.reminders.models import SentReminder
@@ -17,7 +17,7 @@ from exchange.reminders.models import SentReminder
 __all__ = [
     "ApiToken", "Ask", "AskSkip", "AskTag", "AuditEntry", "AvailabilitySlot", "Base", "Block",
     "Delivery", "Entry", "Flag", "HelperStats", "MatchWave", "Member", "MemberSkill",
-    "MemberTotals", "Message", "Notification", "NotificationSetting", "Offer", "OutboxMessage",
-    "PoolEntry", "PushSubscription", "SentReminder", "SuspensionHide", "Thanks", "Transfer",
-    "UsedToken",
+    "MemberTotals", "Message", "NoteCounter", "Notification", "NotificationSetting", "Offer",
+    "OutboxMessage", "PoolEntry", "PushSubscription", "SentReminder", "SuspensionHide", "Thanks",
+    "Transfer", "UsedToken",
 ]

@@ -176,6 +176,8 @@ SCHEMAS: dict[str, type[Schema]] = {
 class Envelope(Data):
     """The pushed (and listed) notification around ``data``."""
     id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    # The member's sequence number: their notifications in commit order, 1, 2, 3…
+    seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     created_at = fields.DateTime(required=True)
     read_at = fields.DateTime(required=True, allow_none=True)

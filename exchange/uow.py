@@ -9,10 +9,14 @@ commit. Leaving the block without commit rolls back and drops the events. Durabl
 also written to the outbox inside the same transaction — all of a transaction's in one
 ``INSERT``, just before its commit (a wave's notifications and its ``WaveSent`` share one
 statement); once their handlers succeed after commit, their rows are marked dispatched
-(otherwise the reconciler retries them).
+(otherwise the reconciler retries them). Work that must happen as late as possible — numbering
+the transaction's notifications, which locks each member's counter until the commit — is
+``stage``d and runs just before the outbox rows are written.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from exchange.db import Database
 from exchange.dispatch import Dispatcher
@@ -29,10 +33,12 @@ class UnitOfWork:
         self.settings = settings
         self.session = None
         self.events: list[Event] = []
+        self.staged: dict[str, tuple[Callable, list]] = {}
 
     def __enter__(self) -> UnitOfWork:
         self.session = self.db.session(write=self.write)
         self.events = []
+        self.staged = {}
         return self
 
     def __exit__(self, *exc) -> None:
@@ -41,6 +47,7 @@ class UnitOfWork:
         finally:
             self.session.close()
             self.events = []
+            self.staged = {}
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
@@ -55,10 +62,18 @@ class UnitOfWork:
         return {id(e): row for e, row in
                 zip(durable, outbox.record_many(self.session, durable), strict=True)}
 
+    def stage(self, key: str, item, finish: Callable[[UnitOfWork, list], None]) -> None:
+        """Keep ``item`` for ``finish(uow, items)``, which runs once per ``key`` just before the
+        commit, with every item staged under it in this transaction, in order."""
+        self.staged.setdefault(key, (finish, []))[1].append(item)
+
     def flush(self) -> None:
         self.session.flush()
 
     def commit(self) -> None:
+        staged, self.staged = self.staged, {}
+        for finish, items in staged.values():
+            finish(self, items)
         rows = self._record_outbox()
         self.session.commit()
         batch = self.events
@@ -69,3 +84,4 @@ class UnitOfWork:
     def rollback(self) -> None:
         self.session.rollback()
         self.events = []
+        self.staged = {}

@@ -109,9 +109,9 @@ def home():
     if member is None:
         return redirect(url_for("pages.signin", next=request.path))
     _seen(member)
-    since = notes.latest_id(uow().session, member_id=member.id)
-    return render_template("home.html", member=member, since=since, csrf_token=generate_csrf(),
-                           moderator=can(member, "review"))
+    since, since_seq = notes.latest(uow().session, member_id=member.id)
+    return render_template("home.html", member=member, since=since, since_seq=since_seq,
+                           csrf_token=generate_csrf(), moderator=can(member, "review"))
 
 
 @pages.get("/profile")
@@ -174,8 +174,8 @@ def moderate():
         return redirect(url_for("pages.signin", next=request.path))
     if not can(member, "review"):
         abort(404)
-    since = notes.latest_id(uow().session, member_id=member.id)
-    return render_template("moderate.html", member=member, since=since,
+    since, since_seq = notes.latest(uow().session, member_id=member.id)
+    return render_template("moderate.html", member=member, since=since, since_seq=since_seq,
                            csrf_token=generate_csrf())
 
 

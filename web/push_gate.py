@@ -15,7 +15,9 @@ or relayed from another process through Redis — holds a gate per connecting so
   before the replay read the table but still in flight through Redis).
 
 The gate is keyed on notification ids, not on "highest id so far": on PostgreSQL ids are not
-committed in order, and a cursor would drop a lower id that commits late.
+committed in order, and a cursor would drop a lower id that commits late. (Across sockets the
+client's cursor is the notification with the highest ``seq``, the member's commit order:
+docs/decisions/0016-notification-sequence.md.)
 
 Only python-socketio's ``Manager.emit`` is overridden (a public method); the gate sits below
 ``PubSubManager`` in the method order, so relayed emits pass through it too.

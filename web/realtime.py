@@ -1,14 +1,16 @@
 """Socket.IO: connect, authenticate, join the server-chosen rooms, replay, drop. Push only.
 
-A client connects with ``auth={"token": <api token>, "since": <last notification id>}`` or
-with the browser's session cookie. Anonymous, bogus, banned or suspended connections are
-refused; a browser from a foreign origin is refused by Socket.IO's origin check (the site's own
-host, or one ``EXCHANGE_ALLOWED_ORIGINS`` lists: ``web.security``). The
-server joins the socket to ``member:<id>`` only (moderators' ``mod.flagged`` are stored
-notifications of their own, like every push); clients never name rooms and
-there are no client→server events. On connect the member's stored notifications with
-``id > since`` are replayed, oldest first, before any live push, and each notification reaches
-the socket once: pushes landing during the replay wait behind it (``web.push_gate``).
+A client connects with ``auth={"token": <api token>, "since": <notification id>}`` — the id of
+the notification with the highest ``seq`` it handled — or with the browser's session cookie.
+Anonymous, bogus, banned or suspended connections are refused; a browser from a foreign
+origin is refused by Socket.IO's origin check (the site's own host, or one
+``EXCHANGE_ALLOWED_ORIGINS`` lists: ``web.security``). The server joins the socket to
+``member:<id>`` only (moderators' ``mod.flagged`` are stored notifications of their own, like
+every push); clients never name rooms and there are no client→server events. On connect the
+member's stored notifications numbered after ``since`` (``seq``: commit order, so one
+committed late under a lower id is not skipped; docs/decisions/0016-notification-sequence.md)
+are replayed, oldest first, before any live push, and each notification reaches the socket
+once: pushes landing during the replay wait behind it (``web.push_gate``).
 """
 
 from __future__ import annotations

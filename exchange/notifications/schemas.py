@@ -5,6 +5,7 @@ from exchange.validation import MAX_ID, Id, QueryInt
 
 class NotificationSchema(Schema):
     id = fields.Integer()
+    seq = fields.Integer()
     kind = fields.String()
     created_at = fields.DateTime()
     read_at = fields.DateTime(allow_none=True)

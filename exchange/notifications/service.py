@@ -1,18 +1,29 @@
 """Notifications: store first, push after commit.
 
 ``notify`` writes the row inside the caller's transaction and emits ``NotificationStored``;
-the dispatcher pushes it once the commit succeeds. Readers page with ``after`` (the last id
-they saw), oldest first, the same order a reconnecting socket replays.
+the dispatcher pushes it once the commit succeeds. Just before that commit, ``number`` gives
+the transaction's rows their member's next ``seq`` numbers, in one statement that locks the
+members' counters in member-id order (two transactions never wait on each other in a circle)
+until the commit: so ``seq`` follows commit order per member, with no gaps. Readers page with
+``after`` (the id of the last notification they handled) and get the member's rows numbered
+after that one, in ``seq`` order — the order a reconnecting socket replays — so a row
+committed late under a lower id is never skipped (docs/decisions/0016-notification-sequence.md).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select, update
+from collections import Counter
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from exchange.clock import utcnow
+from exchange.db import dialect_insert
 from exchange.events import NotificationStored, OffPageDue
 from exchange.notifications import preferences
-from exchange.notifications.models import KINDS, Notification
+from exchange.notifications.models import KINDS, NoteCounter, Notification
+
+_NUMBER = "notifications.number"
 
 
 def ask_id_of(data: dict) -> int | None:
@@ -33,8 +44,10 @@ def notify(uow, *, member_id: int, kind: str, data: dict) -> Notification:
     uow.session.add(row)
     uow.flush()
     channels = preferences.effective(uow.session, member_id, kind)
+    payload = as_payload(row) if channels.live else None
+    uow.stage(_NUMBER, (member_id, row.id, payload, row), number)
     uow.emit(NotificationStored(notification_id=row.id, member_id=member_id, kind=kind,
-                                payload=as_payload(row) if channels.live else None))
+                                payload=payload))
     if channels.email or channels.push:
         uow.emit(OffPageDue(notification_id=row.id, member_id=member_id, kind=kind,
                             created_at=row.created_at.isoformat(), email=channels.email,
@@ -63,10 +76,13 @@ def notify_many(uow, *, kind: str, items: list[tuple[int, dict]],
         {"member_id": member_id, "kind": kind, "data": data, "ask_id": ask_id_of(data),
          "created_at": now} for member_id, data in items]).all())
     channels = preferences.effective_many(uow.session, [m for m, _ in items], kind)
-    stored = [NotificationStored(
-        notification_id=ids[m], member_id=m, kind=kind,
-        payload={"id": ids[m], "kind": kind, "created_at": now.isoformat(), "read_at": None,
-                 "data": data} if channels[m].live else None) for m, data in items]
+    pushed = {m: {"id": ids[m], "seq": None, "kind": kind, "created_at": now.isoformat(),
+                  "read_at": None, "data": data} if channels[m].live else None
+              for m, data in items}
+    for m, _ in items:
+        uow.stage(_NUMBER, (m, ids[m], pushed[m], None), number)
+    stored = [NotificationStored(notification_id=ids[m], member_id=m, kind=kind,
+                                 payload=pushed[m]) for m, _ in items]
     due = [OffPageDue(notification_id=ids[m], member_id=m, kind=kind,
                       created_at=now.isoformat(), email=channels[m].email,
                       push=channels[m].push, online=m in online)
@@ -75,17 +91,62 @@ def notify_many(uow, *, kind: str, items: list[tuple[int, dict]],
     return [ids[m] for m, _ in items]
 
 
+def number(uow, pending: list[tuple[int, int, dict | None, Notification | None]]) -> None:
+    """Number a transaction's notifications — ``(member id, notification id, its push payload
+    or None, its ORM row or None)`` each, in the order they were written — just before the
+    commit: one upsert bumps every member's counter (rows in member-id order, so the locks are
+    taken in that order) and returns the new highest numbers, one executemany sets the rows'
+    ``seq``. The counters stay locked until the commit, so a second transaction numbering for
+    the same member waits and numbers after this one: ``seq`` follows commit order."""
+    session = uow.session
+    session.flush()
+    counts = Counter(member_id for member_id, *_ in pending)
+    table = NoteCounter.__table__
+    stmt = dialect_insert(session)(table).values(
+        [{"member_id": m, "seq": counts[m]} for m in sorted(counts)])
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c.member_id],
+                                      set_={"seq": table.c.seq + stmt.excluded.seq})
+    top = dict(session.execute(stmt.returning(table.c.member_id, table.c.seq)).all())
+    nxt = {m: top[m] - counts[m] for m in counts}
+    numbered = []
+    for member_id, note_id, payload, row in pending:
+        nxt[member_id] += 1
+        numbered.append({"nid": note_id, "s": nxt[member_id]})
+        if payload is not None:
+            payload["seq"] = nxt[member_id]
+        if row is not None:  # what the statement below writes: not a change to flush
+            set_committed_value(row, "seq", nxt[member_id])
+    notes = Notification.__table__
+    session.execute(update(notes).where(notes.c.id == bindparam("nid"))
+                    .values(seq=bindparam("s")), numbered)
+
+
+def _after_seq(session, member_id: int, after: int):
+    """The condition for "after the notification with id ``after``": the member's rows
+    numbered after it, or, when ``after`` is 0 or not one of theirs, those with a higher id."""
+    if after <= 0:
+        return Notification.seq > 0
+    found = session.scalar(select(Notification.seq).where(
+        Notification.id == after, Notification.member_id == member_id))
+    return Notification.seq > found if found is not None else Notification.id > after
+
+
 def list_after(session, *, member_id: int, after: int = 0, limit: int = 100) -> list[Notification]:
+    """The member's notifications after the one with id ``after`` (0: from the first), oldest
+    first in commit order (``seq``)."""
     query = (select(Notification)
-             .where(Notification.member_id == member_id, Notification.id > after)
-             .order_by(Notification.id).limit(limit))
+             .where(Notification.member_id == member_id, _after_seq(session, member_id, after))
+             .order_by(Notification.seq).limit(limit))
     return list(session.scalars(query))
 
 
-def latest_id(session, *, member_id: int) -> int:
-    """The member's newest notification id (0 for none): where a page's live stream starts."""
-    return session.scalar(select(func.coalesce(func.max(Notification.id), 0)).where(
-        Notification.member_id == member_id))
+def latest(session, *, member_id: int) -> tuple[int, int]:
+    """(id, seq) of the member's latest notification in commit order ((0, 0) for none): where
+    a page's live stream starts."""
+    row = session.execute(select(Notification.id, Notification.seq)
+                          .where(Notification.member_id == member_id, Notification.seq > 0)
+                          .order_by(Notification.seq.desc()).limit(1)).first()
+    return (row.id, row.seq) if row else (0, 0)
 
 
 def mark_read(uow, *, member_id: int, ids: list[int] | None = None,
@@ -104,6 +165,7 @@ def as_payload(row: Notification) -> dict:
     """The stored notification as pushed and as listed ."""
     return {
         "id": row.id,
+        "seq": row.seq,
         "kind": row.kind,
         "created_at": row.created_at.isoformat(),
         "read_at": row.read_at.isoformat() if row.read_at else None,

@@ -60,10 +60,12 @@ def page(browser, files):
 
 
 class Stream:
-    """One page's live stream, starting at ``since``; the test is the server."""
+    """One page's live stream, starting at notification ``since`` (its id) numbered
+    ``since_seq``; the test is the server."""
 
-    def __init__(self, page, since: int):
-        self._s = page.evaluate_handle("since => window.liveHarness.open(since)", since)
+    def __init__(self, page, since: int, since_seq: int = 0):
+        self._s = page.evaluate_handle("start => window.liveHarness.open(start)",
+                                       [since, since_seq])
 
     def _call(self, body: str, arg=None):
         return self._s.evaluate(f"(s, arg) => {body}", arg)
@@ -85,6 +87,10 @@ class Stream:
     def cursor(self) -> int:
         return self._call("s.cursor()")
 
+    def highest_id(self) -> int:
+        """What the page marks read up to (ids), apart from where it resumes."""
+        return self._call("s.highestId()")
+
     def drop(self) -> None:
         self._call("s.drop()")
 
@@ -100,14 +106,16 @@ class Stream:
         return self._call("s.transports()")
 
 
-def note(note_id: int, kind: str = "ask.offered") -> dict:
-    """A stored notification as the server pushes and replays it."""
-    return {"id": note_id, "kind": kind, "created_at": "2030-01-01T10:00:00+00:00",
+def note(note_id: int, kind: str = "ask.offered", seq: int | None = None) -> dict:
+    """A stored notification as the server pushes and replays it (numbered as its id unless
+    ``seq`` says otherwise)."""
+    return {"id": note_id, "seq": note_id if seq is None else seq, "kind": kind,
+            "created_at": "2030-01-01T10:00:00+00:00",
             "read_at": None, "data": {"ask": {"id": 1, "title": "Read one paragraph"}}}
 
 
 def test_a_replay_and_then_live_pushes_are_handed_on_in_the_order_they_came(page):
-    stream = Stream(page, since=10)
+    stream = Stream(page, since=10, since_seq=10)
     assert stream.connect() == 10
     stream.push(note(11), note(12))  # replayed
     stream.push(note(13, "message.new"))  # live
@@ -122,21 +130,41 @@ def test_a_notification_replayed_and_then_pushed_live_is_handled_once(page):
     assert stream.handled() == [5, 6]
 
 
-def test_a_lower_id_committed_late_is_still_news_and_the_cursor_stays_highest(page):
-    stream = Stream(page, since=20)
+def test_a_lower_id_committed_late_is_still_news_and_the_cursor_follows_commit_order(page):
+    stream = Stream(page, since=20, since_seq=5)
     stream.connect()
-    stream.push(note(22), note(21))  # 21 committed after 22 (PostgreSQL)
-    stream.push(note(21))  # and pushed twice
+    stream.push(note(22, seq=6), note(21, seq=7))  # 21 committed after 22 (PostgreSQL)
+    stream.push(note(21, seq=7))  # and pushed twice
     assert stream.handled() == [22, 21]
-    assert stream.cursor() == 22
+    assert stream.cursor() == 21  # the latest committed, though not the highest id
+    assert stream.highest_id() == 22  # reading up to it marks both
 
 
-def test_every_reconnect_asks_for_what_came_after_the_highest_id_seen(page):
-    stream = Stream(page, since=7)
+def test_every_reconnect_asks_for_what_came_after_the_latest_committed_seen(page):
+    stream = Stream(page, since=7, since_seq=3)
     assert stream.connect() == 7
-    stream.push(note(9), note(8))
+    stream.push(note(9, seq=4), note(8, seq=5))  # 8 committed after 9
     stream.drop()
-    assert stream.connect() == 9
+    assert stream.connect() == 8  # so the server replays what was numbered after 8: not 8 or 9
+
+
+def test_a_push_numbered_before_the_page_was_rendered_does_not_move_the_cursor_back(page):
+    """A push still in flight when the page was rendered with a later notification: news to
+    the feed, but resuming from it would replay what the page already showed."""
+    stream = Stream(page, since=30, since_seq=12)
+    stream.connect()
+    stream.push(note(29, seq=11))
+    assert stream.handled() == [29]
+    stream.drop()
+    assert stream.connect() == 30
+
+
+def test_a_push_without_a_seq_is_handed_on_but_does_not_move_the_cursor(page):
+    stream = Stream(page, since=3, since_seq=3)
+    stream.connect()
+    stream.push_raw("ask.offered", {k: v for k, v in note(4).items() if k != "seq"})
+    assert stream.handled() == [4]
+    assert stream.cursor() == 3
 
 
 def test_a_replay_after_a_reconnect_repeats_nothing_already_handled(page):
@@ -152,7 +180,7 @@ def test_a_replay_after_a_reconnect_repeats_nothing_already_handled(page):
 @pytest.mark.parametrize("payload", [None, {}, {"id": "7"}, {"id": 7.5}, {"id": True},
                                      "ask.offered", {"kind": "ask.offered"}])
 def test_a_push_that_is_not_a_stored_notification_is_ignored(page, payload):
-    stream = Stream(page, since=3)
+    stream = Stream(page, since=3, since_seq=3)
     stream.connect()
     stream.push_raw("ask.offered", payload)
     assert stream.handled() == []

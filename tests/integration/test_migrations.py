@@ -199,3 +199,39 @@ def test_stepping_down_from_the_invariants_revision_lifts_its_guards(scratch_url
             assert conn.scalar(text("SELECT count(*) FROM asks WHERE helper_id IS NULL")) == 1
     finally:
         engine.dispose()
+
+
+def test_the_notification_sequence_revision_numbers_the_rows_already_there(scratch_url):
+    """Notifications from before ``seq`` existed are numbered per member in id order, and each
+    member's counter starts from their count, so the next one follows on."""
+    import json
+
+    from sqlalchemy import insert, select
+
+    from exchange.members.models import Member
+    from exchange.notifications.models import NoteCounter, Notification
+
+    migrate.upgrade(scratch_url, "b8e4f2d61c07")
+    engine = make_engine(scratch_url)
+    try:
+        with engine.begin() as conn:
+            ada, bo, cy = (conn.execute(insert(Member).values(
+                handle=h, display_name=h, email=f"{h}@example.org").returning(Member.id))
+                .scalar_one() for h in ("ada", "bo", "cy"))
+            for who, text_ in ((ada, "a1"), (bo, "b1"), (ada, "a2"), (ada, "a3"), (bo, "b2")):
+                conn.execute(text(
+                    "INSERT INTO notifications (member_id, kind, data, created_at) "
+                    "VALUES (:m, 'mod.warning', :d, CURRENT_TIMESTAMP)"),
+                    {"m": who, "d": json.dumps({"message": text_})})
+        migrate.upgrade(scratch_url)
+        with engine.connect() as conn:
+            rows = conn.execute(select(Notification.member_id, Notification.seq,
+                                       Notification.data).order_by(Notification.id)).all()
+            counters = dict(conn.execute(select(NoteCounter.member_id, NoteCounter.seq)).all())
+        assert [(m, seq, d["message"]) for m, seq, d in rows] == [
+            (ada, 1, "a1"), (bo, 1, "b1"), (ada, 2, "a2"), (ada, 3, "a3"), (bo, 2, "b2")]
+        assert counters == {ada: 3, bo: 2}  # cy has none: a counter row comes with the first
+        migrate.downgrade(scratch_url, "b8e4f2d61c07")
+        assert "note_counters" not in _tables(scratch_url)
+    finally:
+        engine.dispose()

@@ -163,6 +163,13 @@ class Listener:
     def last_id(self) -> int:
         return max(p["id"] for p in self.received() if isinstance(p.get("id"), int))
 
+    def cursor(self) -> int:
+        """What a client resumes from (docs/api.md): the id of the notification it handled
+        with the highest ``seq`` — its member's latest in commit order, not the highest id."""
+        notes = [p for p in self.received()
+                 if isinstance(p, dict) and isinstance(p.get("seq"), int)]
+        return max(notes, key=lambda p: p["seq"])["id"] if notes else 0
+
     def wait_for(self, kind: str, count: int = 1, timeout: float = 8.0) -> list[dict]:
         """The distinct notifications of ``kind`` once ``count`` are in (or time is up)."""
         wait_until(lambda: len(self.notes(kind)) >= count, timeout)

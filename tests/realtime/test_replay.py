@@ -8,9 +8,8 @@ import threading
 import pytest
 
 from exchange import payloads
-from exchange.clock import utcnow
 from exchange.notifications import service as notes
-from exchange.notifications.models import Notification
+from exchange.uow import UnitOfWork
 from tests.realtime.live import settle, wait_until
 
 pytestmark = pytest.mark.slow
@@ -82,11 +81,11 @@ def test_live_pushes_follow_the_replay(job_api, listen, server, publisher):
 
 def _store(db, member_id: int, count: int) -> list[dict]:
     """``count`` stored notifications for the member, as their pushed payloads."""
-    with db.session() as s:
-        rows = [Notification(member_id=member_id, kind="mod.warning", created_at=utcnow(),
+    with UnitOfWork(db) as uow:
+        rows = [notes.notify(uow, member_id=member_id, kind="mod.warning",
                              data={"message": f"n{i}"}) for i in range(count)]
-        s.add_all(rows)
-        s.commit()
+        uow.events = []  # no outbox rows: this test pushes them itself
+        uow.commit()
         return [notes.as_payload(r) for r in rows]
 
 

@@ -102,6 +102,39 @@ def test_notifications_list_oldest_first_after_an_id(api):
     assert [n["id"] for n in after] == [second["id"]]
 
 
+def test_notifications_list_in_commit_order_after_one_of_them(api, db, make_uow):
+    """``seq`` is the member's commit order; on PostgreSQL it can differ from id order (two
+    writers at once: tests/realtime/test_resume.py). Here the two rows' numbers are swapped
+    by hand so the list has to follow ``seq``, not ``id``, on either database."""
+    from sqlalchemy import text
+
+    from exchange.notifications import service as notes_service
+    alice, bob = api.member("alice"), api.member("bob")
+    with make_uow() as uow:  # bob's, before hers: a lower id that is not one of hers
+        bobs = notes_service.notify(uow, member_id=bob["id"], kind="mod.warning",
+                                    data={"message": "hello"}).id
+        uow.commit()
+    act(api, bob, api.matched(alice, bob), "deliver")
+    first, second = notes(api, alice)
+    assert (first["seq"], second["seq"]) == (1, 2)
+    with db.engine.begin() as conn:  # as if "second" had committed first
+        for step in ("-seq", "3 + seq"):
+            conn.execute(text(f"UPDATE notifications SET seq = {step} WHERE member_id = :m"),
+                         {"m": alice["id"]})
+
+    def listed(after):
+        r = api.call(alice, "GET", f"/notifications?after={after}")
+        assert r.status_code == 200
+        return [(n["id"], n["seq"]) for n in r.get_json()["items"]]
+
+    assert listed(0) == [(second["id"], 1), (first["id"], 2)]
+    assert listed(second["id"]) == [(first["id"], 2)]  # the lower id, committed later
+    assert listed(first["id"]) == []
+    # An id that is not one of hers is taken as a plain id, as before.
+    assert listed(bobs) == [(second["id"], 1), (first["id"], 2)]
+    assert listed(2147483647) == []
+
+
 def test_each_member_lists_only_their_own_notifications(api):
     alice, bob = api.member("alice"), api.member("bob")
     api.matched(alice, bob)

@@ -49,10 +49,24 @@ def test_a_signed_in_member_gets_home_and_the_open_pages_send_them_there(api):
         assert api.client.get(path).location.endswith("/home")
 
 
-def test_home_starts_the_live_stream_after_the_newest_notification(api, db):
+def _stream_start(api) -> tuple[int, int]:
+    page = api.client.get("/home").data
+    return (int(re.search(rb'data-since="(\d+)"', page).group(1)),
+            int(re.search(rb'data-since-seq="(\d+)"', page).group(1)))
+
+
+def test_home_starts_the_live_stream_after_the_newest_notification(api, db, make_uow):
+    from exchange.notifications import service as notes
     _signed_in(api)
-    since = re.search(rb'data-since="(\d+)"', api.client.get("/home").data).group(1)
-    assert int(since) == 0  # a new member has none yet
+    assert _stream_start(api) == (0, 0)  # a new member has none yet
+    member_id = api.call(None, "GET", "/me").get_json()["id"]
+    ids = []
+    for text in ("one", "two"):
+        with make_uow() as uow:
+            ids.append(notes.notify(uow, member_id=member_id, kind="mod.warning",
+                                    data={"message": text}).id)
+            uow.commit()
+    assert _stream_start(api) == (ids[1], 2)  # the latest in commit order, and its seq
 
 
 def test_member_text_is_escaped_on_the_page(api):

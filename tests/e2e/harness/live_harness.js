@@ -21,16 +21,18 @@ function fakeIo(record) {
   };
 }
 
-/* A page's stream starting at `since`; what it hands on lands in `handled` as [kind, id]. */
-function open(since) {
+/* A page's stream starting at `since` (an id) and `sinceSeq`; what it hands on lands in
+ * `handled` as [kind, id]. */
+function open([since, sinceSeq]) {
   const record = {};
   const handled = [];
-  const feed = new Feed(since, (kind, note) => handled.push([kind, note.id]));
+  const feed = new Feed(since, sinceSeq, (kind, note) => handled.push([kind, note.id]));
   const socket = liveStream(feed, { io: fakeIo(record), badge: document.getElementById("live") });
   const badge = document.getElementById("live");
   return {
     handled,
     cursor: () => feed.cursor,
+    highestId: () => feed.highestId,
     /* A connection attempt: the `since` the handshake carries, then the server accepts. */
     connect() {
       let auth;

@@ -1,19 +1,27 @@
 /* The live stream: Socket.IO pushes, each stored notification handled once.
  *
- * Every push is a stored notification ({id, kind, created_at, read_at, data}), named by its kind.
- * On each (re)connect the socket's auth callback asks for what came after the highest id this
- * page has seen, starting at the newest one it was rendered with (data-since); the server
- * replays those, oldest first, then sends live pushes (web/push_gate.py keeps them behind the
- * replay). So a dropped connection or a server restart misses nothing.
+ * Every push is a stored notification ({id, seq, kind, created_at, read_at, data}), named by
+ * its kind. `seq` numbers the member's notifications in the order they were committed
+ * (docs/decisions/0016-notification-sequence.md); ids are not committed in order on
+ * PostgreSQL. On each (re)connect the socket's auth callback asks for what came after the
+ * notification with the highest seq this page has handled, starting at the latest one it was
+ * rendered with (data-since, its id, and data-since-seq); the server replays those, oldest
+ * first, then sends live pushes (web/push_gate.py keeps them behind the replay). So a dropped
+ * connection or a server restart misses nothing, and a lower id committed late is neither
+ * dropped live nor skipped on replay: it carries the higher seq.
  *
- * The feed remembers every id it handled rather than only the highest: on PostgreSQL ids are
- * not committed in order, so a lower id can arrive after a higher one and is still news, while
- * the same id twice (replayed and pushed live) is not. A push without an integer id is not a
- * notification and is ignored. The highest id seen is only the replay cursor. */
+ * The feed remembers every id it handled, so the same notification twice (replayed and pushed
+ * live) is handed on once. A push without an integer id is not a notification and is ignored;
+ * one without a seq is handed on but does not move the cursor (the replay may then repeat it,
+ * and the id check drops the repeat). */
 
 export class Feed {
-  constructor(since, onPush) {
-    this.cursor = Number.isInteger(since) && since > 0 ? since : 0;
+  /* `since`, `sinceSeq`: the id and seq of the latest notification the page was rendered
+   * with (data-since, data-since-seq; 0 for none). */
+  constructor(since, sinceSeq, onPush) {
+    this.cursor = Number.isInteger(since) && since > 0 ? since : 0; // an id: what `since` sends
+    this.cursorSeq = Number.isInteger(sinceSeq) && sinceSeq > 0 ? sinceSeq : 0; // and its seq
+    this.highestId = this.cursor; // what "read up to" names (POST /notifications/read up_to)
     this.handled = new Set();
     this.onPush = onPush;
   }
@@ -22,7 +30,11 @@ export class Feed {
   receive(kind, note) {
     if (!note || !Number.isInteger(note.id) || this.handled.has(note.id)) return false;
     this.handled.add(note.id);
-    this.cursor = Math.max(this.cursor, note.id);
+    this.highestId = Math.max(this.highestId, note.id);
+    if (Number.isInteger(note.seq) && note.seq > this.cursorSeq) {
+      this.cursorSeq = note.seq;
+      this.cursor = note.id;
+    }
     this.onPush(kind, note);
     return true;
   }

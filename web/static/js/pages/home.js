@@ -19,7 +19,8 @@ export class Home {
   constructor(root) {
     this.root = root;
     this.me = root.dataset.handle;
-    this.feed = new Feed(Number(root.dataset.since) || 0, (kind, note) => this.onPush(kind, note));
+    this.feed = new Feed(Number(root.dataset.since) || 0, Number(root.dataset.sinceSeq) || 0,
+      (kind, note) => this.onPush(kind, note));
     this.lists = { offers: byId("offers"), mine: byId("mine"), helping: byId("helping"), updates: byId("updates") };
   }
 
@@ -42,7 +43,7 @@ export class Home {
   markRead() {
     clearTimeout(this.readTimer);
     this.readTimer = setTimeout(() => {
-      const upTo = this.feed.cursor;
+      const upTo = this.feed.highestId; // read marks by id: every one the page has shown
       if (upTo > (this.readUpTo || 0)) {
         this.readUpTo = upTo;
         api("POST", "/notifications/read", { up_to: upTo });

@@ -18,9 +18,8 @@ export class Moderation {
   constructor(root) {
     this.root = root;
     this.queue = byId("queue");
-    this.feed = new Feed(Number(root.dataset.since) || 0, (kind) => {
-      if (kind === "mod.flagged") this.loadQueue();
-    });
+    this.feed = new Feed(Number(root.dataset.since) || 0, Number(root.dataset.sinceSeq) || 0,
+      (kind) => { if (kind === "mod.flagged") this.loadQueue(); });
   }
 
   async start() {
