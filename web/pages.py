@@ -130,9 +130,9 @@ def ask_page(ask_id):
     member = _signed_in()
     if member is None:
         return redirect(url_for("pages.signin", next=request.path))
-    since = notes.latest_id(uow().session, member_id=member.id)
+    since, since_seq = notes.latest(uow().session, member_id=member.id)
     return render_template("ask.html", member=member, ask_id=ask_id, since=since,
-                           csrf_token=generate_csrf())
+                           since_seq=since_seq, csrf_token=generate_csrf())
 
 
 @pages.get("/ledger")

@@ -31,7 +31,8 @@ class AskPage {
     this.root = root;
     this.id = Number(root.dataset.ask);
     this.me = root.dataset.handle;
-    this.feed = new Feed(Number(root.dataset.since) || 0, (kind, note) => this.onPush(kind, note));
+    this.feed = new Feed(Number(root.dataset.since) || 0, Number(root.dataset.sinceSeq) || 0,
+      (kind, note) => this.onPush(kind, note));
   }
 
   async start() {
