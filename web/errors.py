@@ -10,7 +10,6 @@ as one warning line a minute at most, never a traceback per request.
 from __future__ import annotations
 
 import logging
-import time
 from http import HTTPStatus
 
 from flask import g, jsonify, request
@@ -19,11 +18,11 @@ from werkzeug.exceptions import HTTPException
 
 from exchange.db import UNAVAILABLE
 from exchange.errors import DomainError, RateLimited
+from exchange.outages import OutageLog
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 10  # a restart or failover of the database takes seconds, not minutes
-WARN_EVERY = 60.0
-_last_warning = [float("-inf")]
+database_outage = OutageLog(log, "The database")
 
 
 def _body(status: int, message: str, **extra) -> dict:
@@ -79,21 +78,13 @@ def database_unavailable(err: Exception):
     unit = g.pop("uow", None)
     if unit is not None:
         unit.__exit__(None, None, None)  # tolerates the connection being gone
-    if time.monotonic() - _last_warning[0] >= WARN_EVERY:
-        _last_warning[0] = time.monotonic()
-        log.warning("the database is unavailable (%s); answering 503 until it is back "
-                    "(at most one line a minute)", _first_line(err))
+    database_outage.away(err, "answering 503 until it is back")
     response = jsonify(_body(503, "The exchange can't reach its records for a moment; nothing "
                                   "was changed. Please try again in a few seconds.",
                              reason="unavailable"))
     response.status_code = 503
     response.headers["Retry-After"] = str(RETRY_SECONDS)
     return response
-
-
-def _first_line(err: Exception) -> str:
-    cause = err.orig if getattr(err, "orig", None) is not None else err
-    return f"{type(cause).__name__}: {str(cause).strip().splitlines()[0] if str(cause) else ''}"
 
 
 def unexpected(err: Exception):

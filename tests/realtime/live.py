@@ -131,6 +131,7 @@ class Listener:
 
     def disconnect(self) -> None:
         if not self.client.connected:
+            self.let_go()
             return
         ws = getattr(self.client.eio, "ws", None)
         if ws is not None:
@@ -139,6 +140,13 @@ class Listener:
             # tells the server has gone out before this, so there is nothing to wait for.
             ws.close = functools.partial(ws.close, timeout=0.2)
         self.client.disconnect()
+
+    def let_go(self) -> None:
+        """After the server dropped this socket: close what the engine.io client keeps open (it
+        closes its WebSocket only when it disconnects itself, never after a dropped one)."""
+        ws = getattr(self.client.eio, "ws", None)
+        if not self.client.connected and ws is not None:
+            ws.shutdown()
 
     @property
     def connected(self) -> bool:

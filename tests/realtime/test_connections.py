@@ -141,9 +141,13 @@ def _until_drops_work_again(probe, publisher) -> bool:
 
 def test_revoking_still_drops_sockets_after_the_redis_connection_was_lost(
         job_api, listen, server, redis_url, publisher):
-    who = job_api.member("member")
-    revoked, probe = listen(who), listen(job_api.member("probe"))
+    who, other = job_api.member("member"), job_api.member("probe")
+    before = [listen(who), listen(other)]
     _cut_subscribers(redis_url)
+    # Subscribed again, the server drops its sockets so that each catches up on what was
+    # published meanwhile (tests/workers/test_redis_outage.py); the clients come back.
+    assert wait_until(lambda: not any(s.connected for s in before), timeout=10)
+    revoked, probe = listen(who), listen(other)
     assert _until_drops_work_again(probe, publisher)
     assert server.call(who, "DELETE", "/auth/tokens/current").status_code == 204
     assert wait_until(lambda: not revoked.connected, timeout=3)
