@@ -16,7 +16,7 @@ import threading
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, exc
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -149,9 +149,25 @@ def make_engine(url: str) -> Engine:
         return engine
     # JIT off: the matching pool query's cost estimate crosses PostgreSQL's JIT thresholds and
     # compiling it took 0.3 s at 10k members and 2.9 s at 100k, far more than the query itself.
-    connect_args = {"options": "-c jit=off"} if url.startswith("postgresql") else {}
+    # With the server away, a connection attempt gives up after CONNECT_SECONDS and a wait for
+    # a pooled connection after POOL_SECONDS, so a request fails (503) instead of hanging.
+    connect_args = {"options": "-c jit=off", "connect_timeout": CONNECT_SECONDS} \
+        if url.startswith("postgresql") else {}
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
-                         connect_args=connect_args)
+                         pool_timeout=POOL_SECONDS, connect_args=connect_args)
+
+
+CONNECT_SECONDS = 2  # libpq's connect_timeout takes whole seconds (and at least 2)
+POOL_SECONDS = 2
+UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.DisconnectionError,
+               exc.TimeoutError)
+
+
+def unavailable(error: BaseException) -> bool:
+    """The database could not be reached or dropped the connection (the server stopped, the
+    network went, the pool stayed empty): a moment's outage to retry, not a fault in the code.
+    SQLite's "database is locked" after its busy timeout is one too."""
+    return isinstance(error, UNAVAILABLE)
 
 
 class Database:

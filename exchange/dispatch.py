@@ -8,7 +8,9 @@ name, ends that event's run, and never undoes the commit; the next event still r
 An event counts as dispatched only when this process has handlers for it and every one of them
 succeeded. So a durable event stays pending in the outbox both when a handler failed and when
 this process has no handlers at all (no Redis configured: ``exchange demo`` before the first
-``exchange serve``), and the worker's reconciler sends it later.
+``exchange serve``), and the worker's reconciler sends it later. A handler failing because its
+backend is away (``unavailable``: Redis's connection errors, named by the adapters) is an
+outage, logged once a minute at most (``exchange.outages``), not a traceback per event.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from exchange import events
+from exchange.outages import OutageLog
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +43,14 @@ class Dispatcher:
     run as a list; a lone event of that kind still goes through ``handlers``."""
 
     def __init__(self, handlers: Mapping[type[events.Event], Sequence[Handler]] | None = None,
-                 batch: Mapping[type[events.Event], Sequence[BatchHandler]] | None = None):
+                 batch: Mapping[type[events.Event], Sequence[BatchHandler]] | None = None,
+                 unavailable: tuple[type[BaseException], ...] = ()):
         self.handlers: dict[type[events.Event], list[Handler]] = {
             kind: list(funcs) for kind, funcs in (handlers or {}).items()}
         self.batch: dict[type[events.Event], list[BatchHandler]] = {
             kind: list(funcs) for kind, funcs in (batch or {}).items()}
+        self.unavailable = unavailable
+        self.outage = OutageLog(log, "The job queue")
 
     def subscribe(self, kind: type[events.Event], handler: Handler) -> None:
         self.handlers.setdefault(kind, []).append(handler)
@@ -62,9 +68,11 @@ class Dispatcher:
         for handler in handlers:
             try:
                 handler(event)
-            except Exception:  # noqa: BLE001 - a side effect must never undo a commit
-                log.exception("%s failed for %r", handler_name(handler), event)
+            except Exception as error:  # noqa: BLE001 - a side effect must never undo a commit
+                self._failed(error, "%s failed for %r", handler_name(handler), event)
                 return False
+        if handlers:
+            self.outage.back()
         return bool(handlers)
 
     def run_many(self, run: list[events.Event]) -> bool:
@@ -73,11 +81,19 @@ class Dispatcher:
         for handler in handlers:
             try:
                 handler(run)
-            except Exception:  # noqa: BLE001 - a side effect must never undo a commit
-                log.exception("%s failed for %d %s events", handler_name(handler), len(run),
-                              type(run[0]).__name__)
+            except Exception as error:  # noqa: BLE001 - a side effect must never undo a commit
+                self._failed(error, "%s failed for %d %s events", handler_name(handler),
+                             len(run), type(run[0]).__name__)
                 return False
+        if handlers:
+            self.outage.back()
         return bool(handlers)
+
+    def _failed(self, error: Exception, message: str, *args) -> None:
+        if isinstance(error, self.unavailable):
+            self.outage.away(error, "events wait in the outbox and are sent once it is back")
+        else:
+            log.exception(message, *args)
 
     def dispatch(self, batch: Iterable[events.Event]) -> list[events.Event]:
         """Dispatch a committed batch in order; returns the events that were fully handled.

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from exchange.db import Database
+from exchange.db import UNAVAILABLE, Database
 from exchange.dispatch import Dispatcher
 from exchange.events import Event
 from exchange.outbox import service as outbox
@@ -44,6 +44,8 @@ class UnitOfWork:
     def __exit__(self, *exc) -> None:
         try:
             self.session.rollback()
+        except UNAVAILABLE:
+            pass  # the connection is gone and its transaction with it; the pool drops it
         finally:
             self.session.close()
             self.events = []
@@ -82,6 +84,6 @@ class UnitOfWork:
         outbox.mark_dispatched(self.db, [rows[id(e)].id for e in done if id(e) in rows])
 
     def rollback(self) -> None:
-        self.session.rollback()
         self.events = []
         self.staged = {}
+        self.session.rollback()

@@ -2,7 +2,9 @@
 
 Domain errors carry a status and a stable ``reason`` code; field errors follow flask-smorest's
 shape (``errors.json.<field>``). Anything unexpected is logged and answered with a plain 500
-body — the tests make sure no input reaches it.
+body — the tests make sure no input reaches it. A database that cannot be reached is not a
+fault in the code: it is answered 503 with ``Retry-After`` (``database_unavailable``), logged
+as one warning line a minute at most, never a traceback per request.
 """
 
 from __future__ import annotations
@@ -14,9 +16,13 @@ from flask import g, jsonify, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from exchange.db import UNAVAILABLE
 from exchange.errors import DomainError, RateLimited
+from exchange.outages import OutageLog
 
 log = logging.getLogger(__name__)
+RETRY_SECONDS = 10  # a restart or failover of the database takes seconds, not minutes
+database_outage = OutageLog(log, "The database")
 
 
 def _body(status: int, message: str, **extra) -> dict:
@@ -68,6 +74,19 @@ def http_error(err: HTTPException):
     return response
 
 
+def database_unavailable(err: Exception):
+    unit = g.pop("uow", None)
+    if unit is not None:
+        unit.__exit__(None, None, None)  # tolerates the connection being gone
+    database_outage.away(err, "answering 503 until it is back")
+    response = jsonify(_body(503, "The exchange can't reach its records for a moment; nothing "
+                                  "was changed. Please try again in a few seconds.",
+                             reason="unavailable"))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_SECONDS)
+    return response
+
+
 def unexpected(err: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
     response = jsonify(_body(500, "Something went wrong on our side; nothing was saved."))
@@ -79,4 +98,6 @@ def register(app) -> None:
     app.register_error_handler(DomainError, domain_error)
     app.register_error_handler(CSRFError, csrf_error)
     app.register_error_handler(HTTPException, http_error)
+    for error in UNAVAILABLE:
+        app.register_error_handler(error, database_unavailable)
     app.register_error_handler(Exception, unexpected)

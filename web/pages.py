@@ -208,6 +208,9 @@ ERROR_PAGES = {
           "The link may be old, or the page may have moved. Nothing of yours is lost."),
     429: ("Let's take a short breather",
           "A lot happened in a short time, so the exchange is pausing for a moment."),
+    503: ("The exchange is catching its breath",
+          "It can't reach its records for a moment. It wasn't anything you did, and nothing you "
+          "sent was half-saved."),
     500: ("Something went wrong on our side",
           "It wasn't anything you did. Please try again in a moment; if it keeps happening, "
           "it's ours to fix."),

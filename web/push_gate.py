@@ -21,14 +21,27 @@ docs/decisions/0016-notification-sequence.md.)
 
 Only python-socketio's ``Manager.emit`` is overridden (a public method); the gate sits below
 ``PubSubManager`` in the method order, so relayed emits pass through it too.
+
+With Redis, the one other override is the listener's retry loop (``GatedRedisManager``): pushes
+published while this process was not subscribed (Redis restarting) never reach it, and
+python-socketio waited up to 60 s between tries and logged each. Here it tries every second,
+logs the outage once a minute at most, and once subscribed again calls ``on_resubscribed``
+(``web.realtime`` disconnects its sockets: each client reconnects with its ``since`` and is
+replayed what it missed, through the gate above).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 
 import socketio
+
+from exchange.outages import OutageLog
+
+log = logging.getLogger(__name__)
 
 
 class _Gate:
@@ -123,3 +136,27 @@ class GatedManager(ReplayGate):
 class GatedRedisManager(socketio.RedisManager, ReplayGate):
     """Several processes sharing rooms through Redis (method order: RedisManager,
     PubSubManager, ReplayGate, Manager — so relayed emits reach the gate)."""
+
+    on_resubscribed: Callable[[], None] | None = None
+    outage = OutageLog(log, "Redis (the push channel)")
+
+    def _redis_listen_with_retries(self):
+        """python-socketio's loop (``RedisManager``), trying every second, with a call once
+        subscribed again after a loss."""
+        subscribed, lost = False, False
+        while True:
+            try:
+                if not subscribed:
+                    self._redis_connect()
+                    self.pubsub.subscribe(self.channel)
+                    subscribed = True
+                    if lost:
+                        lost = False
+                        self.outage.back()
+                        if self.on_resubscribed is not None:
+                            self.on_resubscribed()
+                yield from self.pubsub.listen()
+            except Exception as error:  # noqa: BLE001 - as python-socketio's: retry on anything
+                self.outage.away(error, "pushes are replayed to the sockets once it is back")
+                subscribed, lost = False, True
+                time.sleep(1)

@@ -24,17 +24,21 @@ import time
 from flask import current_app, request, session
 from flask_socketio import SocketIO, join_room
 
+from exchange.adapters.bootstrap import REDIS_AWAY
 from exchange.adapters.presence import HEARTBEAT, RedisPresence
 from exchange.adapters.push import channels, member_room
 from exchange.adapters.rq_jobs import connect
 from exchange.errors import Forbidden
 from exchange.members import service as members
 from exchange.notifications import service as notes
+from exchange.outages import OutageLog
 from web.auth import fingerprint
 from web.push_gate import GatedManager, GatedRedisManager
 
 log = logging.getLogger(__name__)
 MAX_REPLAY = 500
+CONTROL_OUTAGE = OutageLog(log, "Redis (the control channel)")
+PRESENCE_OUTAGE = OutageLog(log, "Redis (presence)")
 
 
 def async_mode() -> str:
@@ -84,6 +88,24 @@ class Sockets:
                     if (member_id is not None and m == member_id)
                     or (token_id is not None and t == token_id)]
 
+    def catch_up(self) -> None:
+        """The push channel was lost for a while: what was published meanwhile never came.
+        Every socket here has its connection dropped — the transport closed without a goodbye,
+        as when a server restarts: a Socket.IO disconnect, or even Engine.IO's close packet,
+        tells a client not to come back — so each client reconnects by itself with its
+        ``since`` and is replayed what it missed."""
+        with self.lock:
+            sids = list(self.local)
+        if sids:
+            log.warning("push channel back after a loss: %d sockets reconnect to catch up",
+                        len(sids))
+        eio = self.sio.server.eio
+        for sid in sids:
+            eio_sid = self.sio.server.manager.eio_sid_from_sid(sid, "/")
+            socket = eio.sockets.pop(eio_sid, None) if eio_sid is not None else None
+            if socket is not None:
+                socket.close(wait=False, abort=True)
+
     def _listen_for_drops(self) -> None:
         import redis
         while True:
@@ -91,12 +113,13 @@ class Sockets:
             pubsub = redis.Redis.from_url(self.redis_url).pubsub(ignore_subscribe_messages=True)
             try:
                 pubsub.subscribe(self.control)
+                CONTROL_OUTAGE.back()
                 for message in pubsub.listen():
                     self._drop(message)
-            except redis.RedisError:
+            except redis.RedisError as error:
                 # A lost connection (Redis restarted) must not end drops for the rest of this
                 # process's life; what was published meanwhile is lost, as with any pub/sub.
-                log.warning("control channel lost; subscribing again")
+                CONTROL_OUTAGE.away(error, "subscribing to the control channel again")
                 time.sleep(1)
             finally:
                 pubsub.close()  # or redis-py's own reconnect leaves a subscriber nobody reads
@@ -116,6 +139,8 @@ class Sockets:
                 sockets = [(m, sid) for sid, (m, _) in self.local.items()]
             try:
                 self.presence.refresh(sockets)
+            except REDIS_AWAY as error:
+                PRESENCE_OUTAGE.away(error, "presence is refreshed once it is back")
             except Exception:  # noqa: BLE001
                 log.exception("presence heartbeat failed")
 
@@ -190,6 +215,8 @@ def init_realtime(app, settings) -> SocketIO:
         options.update(client_manager=GatedManager())
     sio = SocketIO(app, **options)
     sockets = Sockets(sio, app, presence=presence, redis_url=settings.redis_url, control=control)
+    if isinstance(sio.server.manager, GatedRedisManager):
+        sio.server.manager.on_resubscribed = sockets.catch_up
     register(sio, sockets)
     app.extensions["socketio"] = sio
     app.extensions["sockets"] = sockets

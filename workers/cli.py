@@ -25,9 +25,10 @@ from rq.serializers import JSONSerializer
 from exchange.adapters.logs import configure_logging
 from exchange.adapters.rq_jobs import JOB_TIMEOUT, QUEUES
 from exchange.config import Settings
-from workers import housekeeping, sweeps
+from workers import housekeeping, recovery, sweeps
 from workers.lane import MatchingLane
 from workers.observability import JobContext
+from workers.recovery import RidesOutRedis
 from workers.runtime import configure
 from workers.scheduler import ExchangeScheduler
 
@@ -40,8 +41,9 @@ HEARTBEAT_GRACE = 10
 MAINTENANCE_SECONDS = 15
 
 
-class ExchangeWorker(JobContext, SimpleWorker):
-    """Runs jobs in-process (fast: no fork per job) with a short abandoned-job window."""
+class ExchangeWorker(RidesOutRedis, JobContext, SimpleWorker):
+    """Runs jobs in-process (fast: no fork per job) with a short abandoned-job window, and
+    waits Redis out when it goes away (``workers.recovery``)."""
 
     lanes: tuple[MatchingLane, ...] = ()
 
@@ -119,8 +121,12 @@ def worker(burst: bool, queues: str, no_scheduler: bool, matching_lane: bool,
     names = [q.strip() for q in queues.split(",") if q.strip()]
     housekeeping.reconcile()
     stop = threading.Event()
-    if not burst:
+    if burst:
+        recovery.on_redis_back(rt, rt.jobs.connection)  # rebuilds the schedule if forgotten
+    else:
+        recovery.quiet_rq_retries()
         sweeps.ticker(stop, rt.jobs, sweep_seconds)
+        recovery.watch(stop, rt)  # at once, and each time Redis answers again
     main = make_worker(rt, names)
     if matching_lane and not burst and "matching" in names:
         main.lanes = tuple(MatchingLane(settings.redis_url,

@@ -34,6 +34,7 @@ from rq.utils import now
 
 from exchange.adapters.rq_jobs import JOB_TIMEOUT, connect
 from workers.observability import JobContext
+from workers.recovery import RidesOutRedis
 
 log = logging.getLogger(__name__)
 QUEUE = "matching"
@@ -44,7 +45,7 @@ SWITCH_INTERVAL = 0.001
 BLOCKING = ("blpop", "blmove", "brpoplpush")  # RQ waits on one queue with BLMOVE
 
 
-class LaneWorker(JobContext, SimpleWorker):
+class LaneWorker(RidesOutRedis, JobContext, SimpleWorker):
     death_penalty_class = TimerDeathPenalty
 
     def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:

@@ -10,6 +10,10 @@ have died before that took effect), and points every inherited socket at /dev/nu
 rather than ``close``, so a later close of the parent's Python socket object closes /dev/null,
 never a descriptor the child has since reused. The child opens its own Redis connection after
 that. Each scheduling round also checks the parent, for platforms without ``prctl``.
+
+Redis going away does not end it either (RQ's scheduler died on the first error, and came back
+only at the worker's next maintenance, when its lock allowed): a round that meets Redis away is
+skipped, and the next heartbeat re-acquires the locks a Redis back empty has lost.
 """
 
 from __future__ import annotations
@@ -21,10 +25,12 @@ import signal
 import stat
 import sys
 
+import redis
 from rq.scheduler import RQScheduler
 
 log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
+REDIS_AWAY = (redis.ConnectionError, redis.TimeoutError)
 
 
 class ExchangeScheduler(RQScheduler):
@@ -45,7 +51,16 @@ class ExchangeScheduler(RQScheduler):
     def heartbeat(self):
         if self._parent_pid and os.getppid() != self._parent_pid:
             self.request_stop()
-        super().heartbeat()
+        try:
+            super().heartbeat()
+        except REDIS_AWAY:
+            pass  # the worker waits for Redis; this round is skipped
+
+    def enqueue_scheduled_jobs(self):
+        try:
+            super().enqueue_scheduled_jobs()
+        except REDIS_AWAY:
+            pass  # due jobs stay in the registry for the next round
 
 
 def die_with_parent(sig: int = signal.SIGTERM) -> bool:

@@ -21,11 +21,14 @@ import socket
 import threading
 from dataclasses import dataclass
 
+import redis
 from redis import Redis
 
 from exchange.adapters.rq_jobs import RQJobQueue
+from exchange.outages import OutageLog
 
 log = logging.getLogger(__name__)
+OUTAGE = OutageLog(log, "Redis (the sweep ticker)")
 SWEEP_JOB = "workers.housekeeping.periodic_sweep"
 DEFAULT_SECONDS = 60
 LAST = "exchange:sweep:last"
@@ -64,7 +67,10 @@ def ticker(stop: threading.Event, jobs: RQJobQueue, every: int) -> threading.Thr
         while not stop.is_set():
             try:
                 wait = tick(jobs, every)
-            except Exception:  # noqa: BLE001 - Redis away: the next period tries again
+            except (redis.ConnectionError, redis.TimeoutError) as error:
+                OUTAGE.away(error, "the sweep is enqueued again next period")
+                wait = every
+            except Exception:  # noqa: BLE001 - the next period tries again
                 log.exception("could not enqueue the sweep")
                 wait = every
             stop.wait(wait)

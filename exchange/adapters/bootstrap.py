@@ -14,6 +14,8 @@ from __future__ import annotations
 import functools
 import inspect
 
+import redis
+
 from exchange.adapters.hops import hop_trace_for
 from exchange.adapters.push import RedisPushPublisher
 from exchange.adapters.rq_jobs import RQJobQueue, connect
@@ -35,7 +37,11 @@ def dispatcher_for(settings: Settings, connection=None) -> Dispatcher:
         "hops": hop_trace_for(settings, connection),
     }
     return Dispatcher(bind(EVENT_HANDLERS, dependencies),
-                      batch=bind(BATCH_HANDLERS, dependencies))
+                      batch=bind(BATCH_HANDLERS, dependencies), unavailable=REDIS_AWAY)
+
+
+# Redis not answering (stopped, restarting, unreachable): an outage, not a fault in a handler.
+REDIS_AWAY = (redis.ConnectionError, redis.TimeoutError)
 
 
 def bind(handlers: dict, dependencies: dict) -> dict[type, list[Handler]]:

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from exchange.members.admin import set_role
 from exchange.members.models import Member
 from tests.conftest import PASSWORD
-from tests.realtime.live import wait_until
+from tests.realtime.live import cut_subscribers, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -155,6 +155,24 @@ def test_after_the_server_restarts_the_page_catches_up_on_what_it_missed(
         assert page.locator("#offers li.fresh").count() == 1  # replayed once
     finally:
         own.stop()
+
+
+def test_after_the_server_lost_its_push_channel_the_page_catches_up_on_what_it_missed(
+        visit, job_api, run_jobs, server, redis_url):
+    """Redis restarted under the web process (its subscription cut): the offer pushed before
+    the server has subscribed again never reaches it, so once subscribed it drops its sockets
+    and the page reconnects by itself, asking for what came after the last it saw."""
+    asker = job_api.member("asker")
+    job_api.member("helper", skills=["python"])
+    page = visit().sign_in("helper")
+    page.wait_for_selector("#live[data-state=live]")
+    cut_subscribers(redis_url)
+    job_api.ask(asker, title="Help me name a Python test well", tags=["python"])
+    run_jobs()  # stored and pushed while the server is (most likely) not subscribed yet
+    expect(page.locator("#offers li.fresh")).to_contain_text("name a Python test",
+                                                             timeout=20_000)
+    expect(page.locator("#live")).to_have_attribute("data-state", "live")
+    assert page.locator("#offers li.fresh").count() == 1  # once, replayed or live
 
 
 def test_a_member_says_what_they_can_help_with_and_then_hears_of_such_asks(

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import engineio
+import redis
 import requests
 import socketio
 
@@ -131,6 +132,7 @@ class Listener:
 
     def disconnect(self) -> None:
         if not self.client.connected:
+            self.let_go()
             return
         ws = getattr(self.client.eio, "ws", None)
         if ws is not None:
@@ -139,6 +141,13 @@ class Listener:
             # tells the server has gone out before this, so there is nothing to wait for.
             ws.close = functools.partial(ws.close, timeout=0.2)
         self.client.disconnect()
+
+    def let_go(self) -> None:
+        """After the server dropped this socket: close what the engine.io client keeps open (it
+        closes its WebSocket only when it disconnects itself, never after a dropped one)."""
+        ws = getattr(self.client.eio, "ws", None)
+        if not self.client.connected and ws is not None:
+            ws.shutdown()
 
     @property
     def connected(self) -> bool:
@@ -192,3 +201,15 @@ def close_all(listeners: list[Listener], timeout: float = 10.0) -> None:
         t.start()
     for t in threads:
         t.join(timeout)
+
+
+def cut_subscribers(redis_url) -> None:
+    """Drop every pub/sub connection on this test database (only this run's servers use it),
+    as a Redis restart would."""
+    connection = redis.Redis.from_url(redis_url)
+    db = connection.connection_pool.connection_kwargs["db"]
+    ids = {c["id"] for c in connection.client_list() if int(c["db"]) == db and int(c["sub"])}
+    for client_id in ids:
+        connection.client_kill_filter(_id=client_id)
+    assert wait_until(lambda: not ids & {c["id"] for c in connection.client_list()})
+    connection.close()

@@ -14,7 +14,7 @@ from exchange.clock import utcnow
 from exchange.members.admin import set_role
 from exchange.members.models import Member
 from tests.conftest import PASSWORD
-from tests.realtime.live import settle, token_of, wait_until
+from tests.realtime.live import cut_subscribers, settle, token_of, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -119,18 +119,6 @@ def test_a_member_who_disconnects_is_no_longer_online(job_api, listen, presence)
     assert wait_until(lambda: presence.online([who["id"]]) == set())
 
 
-def _cut_subscribers(redis_url) -> None:
-    """Drop every pub/sub connection on this test database (only this run's servers use it),
-    as a Redis restart would."""
-    connection = redis.Redis.from_url(redis_url)
-    db = connection.connection_pool.connection_kwargs["db"]
-    ids = {c["id"] for c in connection.client_list() if int(c["db"]) == db and int(c["sub"])}
-    for client_id in ids:
-        connection.client_kill_filter(_id=client_id)
-    assert wait_until(lambda: not ids & {c["id"] for c in connection.client_list()})
-    connection.close()
-
-
 def _until_drops_work_again(probe, publisher) -> bool:
     """Ask the server to drop the probe socket until it does: the control channel is back."""
     def dropped():
@@ -141,9 +129,13 @@ def _until_drops_work_again(probe, publisher) -> bool:
 
 def test_revoking_still_drops_sockets_after_the_redis_connection_was_lost(
         job_api, listen, server, redis_url, publisher):
-    who = job_api.member("member")
-    revoked, probe = listen(who), listen(job_api.member("probe"))
-    _cut_subscribers(redis_url)
+    who, other = job_api.member("member"), job_api.member("probe")
+    before = [listen(who), listen(other)]
+    cut_subscribers(redis_url)
+    # Subscribed again, the server drops its sockets so that each catches up on what was
+    # published meanwhile (tests/workers/test_redis_outage.py); the clients come back.
+    assert wait_until(lambda: not any(s.connected for s in before), timeout=10)
+    revoked, probe = listen(who), listen(other)
     assert _until_drops_work_again(probe, publisher)
     assert server.call(who, "DELETE", "/auth/tokens/current").status_code == 204
     assert wait_until(lambda: not revoked.connected, timeout=3)

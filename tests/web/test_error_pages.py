@@ -8,6 +8,7 @@ import re
 
 import pytest
 from flask import abort
+from sqlalchemy.exc import OperationalError
 
 from exchange.errors import RateLimited
 
@@ -23,7 +24,17 @@ def broken_app(settings, db, dispatcher):
     app.add_url_rule("/test/busy", "busy", lambda: (_ for _ in ()).throw(
         RateLimited("Slow down a little.", retry_after=42)))
     app.add_url_rule("/test/broken", "broken", lambda: 1 / 0)
+    app.add_url_rule("/test/no-database", "no_database", _database_gone)
+    app.add_url_rule("/api/v1/test/no-database", "api_no_database", _database_gone)
     return app
+
+
+def _database_gone():
+    """What SQLAlchemy raises when the server is down (``tests/integration/
+    test_database_outage.py`` meets the real thing)."""
+    from web.state import uow
+    uow()  # a unit of work is open, as in a real request, and is closed by the handler
+    raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
 
 
 def _page(response) -> str:
@@ -41,6 +52,7 @@ def _page(response) -> str:
     ("/test/forbidden", 403, "This page isn't open to you"),
     ("/test/busy", 429, "Let's take a short breather"),
     ("/test/broken", 500, "Something went wrong on our side"),
+    ("/test/no-database", 503, "The exchange is catching its breath"),
 ])
 def test_a_browser_gets_a_kind_page_with_the_same_status(broken_app, path, status, words):
     r = broken_app.test_client().get(path, headers=HTML)
@@ -72,3 +84,14 @@ def test_a_client_that_asks_for_json_gets_json(broken_app):
 def test_a_signed_out_visitor_is_sent_to_the_front_page_from_an_error(broken_app):
     html = _page(broken_app.test_client().get("/nowhere", headers=HTML))
     assert "the exchange's front page" in html
+
+
+def test_an_unreachable_database_is_a_503_to_retry_not_a_500(broken_app, caplog):
+    client = broken_app.test_client()
+    for _ in range(3):
+        r = client.get("/api/v1/test/no-database", headers=HTML)
+        assert r.status_code == 503 and r.is_json, r.data[:200]
+        assert r.get_json()["reason"] == "unavailable"
+        assert r.headers["Retry-After"].isdigit()
+    assert "Please try again in about" in _page(client.get("/test/no-database", headers=HTML))
+    assert not [rec for rec in caplog.records if rec.exc_info]  # no traceback per request

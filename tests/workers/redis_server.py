@@ -2,7 +2,9 @@
 
 The shared Redis (6379) serves every helper's tests, so stopping it is never an option; this
 one lives and dies with the test that started it, and keeps its port across a restart so the
-clients already built around its URL find it again.
+clients already built around its URL find it again. Given ``data_dir`` it keeps an append-only
+file there (``appendfsync always``: every write is on disk before Redis answers), so a restart
+after ``kill`` (SIGKILL) comes back with its data, or without it after ``wipe``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import redis
 
@@ -24,8 +27,9 @@ def free_port() -> int:
 
 
 class RedisServer:
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, data_dir: Path | None = None):
         self.port = port or free_port()
+        self.data_dir = data_dir
         self.process: subprocess.Popen | None = None
 
     @property
@@ -35,9 +39,14 @@ class RedisServer:
     def start(self) -> RedisServer:
         binary = shutil.which("redis-server")
         assert binary, "these tests need a redis-server on PATH"
+        persistence = ["--appendonly", "no"]
+        if self.data_dir is not None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            persistence = ["--appendonly", "yes", "--appendfsync", "always",
+                           "--dir", str(self.data_dir)]
         self.process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--daemonize", "no"],
+             *persistence, "--daemonize", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self._wait_until_it_answers()
         return self
@@ -48,6 +57,17 @@ class RedisServer:
         self.process.terminate()
         self.process.wait(timeout=START_TIMEOUT)
         self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL, as the OOM killer or a lost machine would: no save, no goodbye."""
+        self.process.kill()
+        self.process.wait(timeout=START_TIMEOUT)
+        self.process = None
+
+    def wipe(self) -> None:
+        """Forget everything kept on disk (between ``kill`` and ``start``): back empty."""
+        if self.data_dir is not None:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def _wait_until_it_answers(self) -> None:
         client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
