@@ -187,7 +187,10 @@ def withdraw_ask(uow, *, actor: Member, ask_id: int) -> Ask:
                                              match_round=Ask.match_round + 1):
         raise Conflict(f"This ask is {ask.status}; stepping back is for matched asks.",
                        code="wrong_state")
-    s.add(AskSkip(ask_id=ask.id, member_id=actor.id))
+    if skipped is None:
+        s.add(AskSkip(ask_id=ask.id, member_id=actor.id))
+    else:  # they had passed, changed their mind and accepted: now it is a withdrawal
+        skipped.reason = "withdrew"
     offers.settle_withdraw(uow, ask=ask, member_id=actor.id)
     uow.flush()
     _notify_ask(uow, ask.author_id, "ask.withdrawn", ask)
