@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from statistics import median
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from exchange.asks.models import Ask
 from exchange.ledger.models import MemberTotals, Transfer
@@ -15,8 +15,10 @@ from exchange.offers.models import Offer
 def community(session) -> dict:
     members = session.scalar(select(func.count()).select_from(Member).where(
         Member.status.in_(("active", "suspended"))))
-    helps = session.scalar(select(func.count()).select_from(Transfer).where(
-        Transfer.kind == "help"))
+    # A moderator's reversal takes its help back out, as it does from both members' totals
+    # (helps_given, asks_received) and from the minutes below; each reversal undoes one help.
+    helps = session.scalar(select(func.coalesce(func.sum(
+        case((Transfer.kind == "help", 1), else_=-1)), 0)))
     minutes = session.scalar(select(func.coalesce(func.sum(MemberTotals.given_minutes), 0)))
     two_way = session.scalar(select(func.count()).select_from(MemberTotals).where(
         MemberTotals.given_minutes > 0, MemberTotals.received_minutes > 0))

@@ -177,8 +177,9 @@ def withdraw_ask(uow, *, actor: Member, ask_id: int) -> Ask:
     require_active(actor)
     s = uow.session
     ask = access_ask(s, actor=actor, ask_id=ask_id)
-    if ask.status == "open" and s.get(AskSkip, (ask.id, actor.id)) is not None:
-        return ask  # already withdrawn
+    skipped = s.get(AskSkip, (ask.id, actor.id))
+    if ask.status == "open" and skipped is not None and skipped.reason == "withdrew":
+        return ask  # already withdrawn (a pass is not a withdrawal: that one never helped)
     if ask.helper_id != actor.id:
         raise Forbidden("Only the helper can step back from an ask.", code="not_helper")
     if ask.status != "matched" or not _apply(uow, ask, "withdraw", helper_id=None,
@@ -186,7 +187,10 @@ def withdraw_ask(uow, *, actor: Member, ask_id: int) -> Ask:
                                              match_round=Ask.match_round + 1):
         raise Conflict(f"This ask is {ask.status}; stepping back is for matched asks.",
                        code="wrong_state")
-    s.add(AskSkip(ask_id=ask.id, member_id=actor.id))
+    if skipped is None:
+        s.add(AskSkip(ask_id=ask.id, member_id=actor.id))
+    else:  # they had passed, changed their mind and accepted: now it is a withdrawal
+        skipped.reason = "withdrew"
     offers.settle_withdraw(uow, ask=ask, member_id=actor.id)
     uow.flush()
     _notify_ask(uow, ask.author_id, "ask.withdrawn", ask)

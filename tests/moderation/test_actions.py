@@ -124,3 +124,17 @@ def test_a_moderator_can_reverse_a_transfer(api, mod, db):
     r = api.call(mod, "POST", f"/mod/transfers/{transfer_id}/reverse", json={"reason": "error"})
     assert r.status_code == 201
     assert api.call(helper, "GET", "/me/balance").get_json()["given_minutes"] == 0
+
+
+def test_a_reversed_help_leaves_the_community_view_whole(api, mod):
+    # Found by tests/integration/test_life_properties.py: the community view went on counting
+    # a reversed help in helps_confirmed while its minutes had left minutes_exchanged.
+    asker, helper = api.member(), api.member()
+    api.confirmed(asker, helper, minutes=20)
+    api.confirmed(helper, asker, minutes=15)
+    items = api.call(asker, "GET", "/me/ledger").get_json()["items"]
+    (transfer_id,) = [e["transfer_id"] for e in items if e["amount"] == -20]
+    r = api.call(mod, "POST", f"/mod/transfers/{transfer_id}/reverse", json={"reason": "error"})
+    assert r.status_code == 201
+    view = api.call(asker, "GET", "/stats/community").get_json()
+    assert (view["helps_confirmed"], view["minutes_exchanged"]) == (1, 15)

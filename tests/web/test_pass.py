@@ -55,6 +55,31 @@ def test_you_cannot_pass_on_your_own_ask_or_on_one_you_are_helping_with(api):
     assert (r.status_code, r.get_json()["reason"]) == (409, "wrong_state")
 
 
+def test_a_helper_who_passed_cannot_withdraw_from_an_ask_they_never_held(api):
+    # Found by tests/integration/test_life_properties.py: withdraw took any skip row (a pass
+    # too) for an earlier withdrawal of the caller's and answered 200 with the ask.
+    asker, helper = api.member("asker"), api.member("helper")
+    ask = api.ask(asker)
+    api.call(helper, "POST", f"/asks/{ask['id']}/pass")
+    r = api.call(helper, "POST", f"/asks/{ask['id']}/withdraw")
+    assert (r.status_code, r.get_json()["reason"]) == (403, "not_helper")
+    mine = api.call(asker, "GET", f"/asks/{ask['id']}").get_json()
+    assert (mine["status"], mine["helper"]) == ("open", None)
+
+
+def test_a_helper_who_passed_then_helped_can_still_withdraw(api):
+    # Found by tests/integration/test_life_properties.py: the withdrawal's skip row collided
+    # with the pass's (same ask, same member) and the request failed with a 500.
+    asker, helper = api.member("asker"), api.member("helper")
+    ask = api.ask(asker)
+    api.call(helper, "POST", f"/asks/{ask['id']}/pass")
+    assert api.call(helper, "POST", f"/asks/{ask['id']}/accept").status_code == 200
+    r = api.call(helper, "POST", f"/asks/{ask['id']}/withdraw")
+    assert (r.status_code, r.get_json()["status"]) == (200, "open")
+    r = api.call(helper, "POST", f"/asks/{ask['id']}/accept")  # a withdrawal, not a pass, now
+    assert (r.status_code, r.get_json()["reason"]) == (409, "withdrew_before")
+
+
 def test_passing_on_an_unknown_ask_is_not_found(api):
     helper = api.member("helper")
     assert api.call(helper, "POST", "/asks/999999/pass").status_code == 404
