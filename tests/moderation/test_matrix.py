@@ -312,6 +312,10 @@ PAGE_MATRIX: dict[str, dict[str, object]] = {
     "GET /moderate": row(TO_SIGNIN, 404, 404, 404, 404, 404, 200, 200),
     # The shell only; the profile itself comes from GET /api/v1/members/{handle} (above).
     "GET /members/<handle>": row(TO_SIGNIN, 200, 200, 200, 200, 200, 200, 200),
+    # The shell only, for any ask id: the ask comes from GET /api/v1/asks/{id}, which decides.
+    "GET /asks/<ask_id>": row(TO_SIGNIN, 200, 200, 200, 200, 200, 200, 200),
+    # One's own ledger, drawn on the server: nobody else's is reachable.
+    "GET /ledger": row(TO_SIGNIN, 200, 200, 200, 200, 200, 200, 200),
     # The service worker, from the site root so its scope is the whole site.
     "GET /sw.js": row(200, 200, 200, 200, 200, 200, 200, 200),
     "GET /healthz": row(200, 200, 200, 200, 200, 200, 200, 200),
@@ -357,7 +361,7 @@ def test_the_pages_answer_every_role_as_the_matrix_says(app, world, role):
         assert r.status_code == 200, r.get_json()
     got = {}
     for key in PAGE_MATRIX:
-        r = browser.get(key.split(" ", 1)[1])
+        r = browser.get(key.split(" ", 1)[1].replace("<ask_id>", "1"))
         got[key] = (302, urlsplit(r.location).path) if r.status_code == 302 else r.status_code
     assert got == {key: cells[role] for key, cells in PAGE_MATRIX.items()}
 
