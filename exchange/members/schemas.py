@@ -66,6 +66,9 @@ class RegisterSchema(Schema):
     email = fields.Email(required=True, validate=Chars(max=254))
     password = fields.String(required=True, load_only=True, validate=Chars(max=1024))
     display_name = Text(1, 80, required=True, validate=no_nul)
+    timezone = fields.String(validate=validate_timezone, metadata={
+        "description": "IANA zone; a browser sends its own, so times show as the member lives "
+                       "them (default UTC; changeable on the profile)"})
 
     @pre_load
     def _handle_case(self, data, **kwargs):

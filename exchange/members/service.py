@@ -79,7 +79,7 @@ def access_member(session, *, actor: Member, handle: str) -> Member:
 
 
 def register(uow, *, handle: str, email: str, password: str, display_name: str,
-             verified: bool = False) -> Member:
+             verified: bool = False, timezone: str | None = None) -> Member:
     """A new member. A handle another member has is a 409 (handles are public); an email
     another account has is not: the account is made all the same, with the address waiting
     as ``pending_email`` (never verified, no link sent to it), and the address's owner is told
@@ -93,6 +93,8 @@ def register(uow, *, handle: str, email: str, password: str, display_name: str,
     _require_free_handle(s, handle)
     fields = dict(handle=handle, display_name=display_name.strip(),
                   password_hash=passwords.hash_password(password))
+    if timezone:
+        fields["timezone"] = timezone
     owner = addresses.get_by_email(s, email)
     member = _insert(s, fields, email, taken=owner is not None, verified=verified)
     if member is None:  # lost a race for the handle or the address to a registration just now

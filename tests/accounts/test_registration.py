@@ -151,3 +151,20 @@ def test_an_operator_is_told_plainly_that_an_address_is_in_use(make_uow):
                          display_name="Sam")
         with pytest.raises(Conflict, match="already uses that email"):
             create_admin(uow, handle="root", email="SAM@example.org", password=PASSWORD)
+
+
+def test_a_new_member_starts_in_the_time_zone_their_browser_sent(job_api, db):
+    body = {"handle": "sam", "email": "sam@example.org", "password": PASSWORD,
+            "display_name": "Sam", "timezone": "Europe/Paris"}
+    assert job_api.client.post("/api/v1/auth/register", json=body).status_code == 201
+    assert row(db, "sam").timezone == "Europe/Paris"
+    assert join(job_api, "noor", "noor@example.org").status_code == 201
+    assert row(db, "noor").timezone == "UTC"  # nothing sent: UTC until they choose
+
+
+def test_an_unknown_time_zone_is_refused_with_a_field_message_and_nobody_joins(job_api, db):
+    body = {"handle": "sam", "email": "sam@example.org", "password": PASSWORD,
+            "display_name": "Sam", "timezone": "Mars/Olympus_Mons"}
+    r = job_api.client.post("/api/v1/auth/register", json=body)
+    assert r.status_code == 422 and "timezone" in r.get_json()["errors"]["json"]
+    assert row(db, "sam") is None

@@ -61,8 +61,9 @@ class Visitor:
 def visit(browser, server):
     contexts = []
 
-    def make(base: str | None = None) -> Visitor:
-        context = browser.new_context()
+    def make(base: str | None = None, **options) -> Visitor:
+        """``options`` go to Playwright's ``new_context`` (``timezone_id``, ``locale``, …)."""
+        context = browser.new_context(**options)
         contexts.append(context)
         return Visitor(context, base or server.url)
 

@@ -15,8 +15,8 @@ from tests.realtime.live import cut_subscribers, wait_until
 pytestmark = pytest.mark.slow
 
 
-def _join(visit, email: str):
-    page = visit().open("/join")
+def _join(visit, email: str, **browser):
+    page = visit(**browser).open("/join")
     page.fill("input[name=handle]", "sam_reads")
     page.fill("input[name=display_name]", "Sam")
     page.fill("input[name=email]", email)
@@ -32,6 +32,14 @@ def test_a_newcomer_joins_and_lands_on_a_kind_empty_home(visit):
     expect(page.locator("#mine li.empty")).to_contain_text("Everyone here asks sometimes")
     expect(page.locator("#offers li.empty")).to_contain_text("no need to refresh")
     expect(page.locator("#balance")).to_contain_text("given 0 minutes and received 0 minutes")
+
+
+def test_a_newcomer_in_paris_has_paris_time_on_their_profile_from_the_start(visit):
+    page = _join(visit, "sam@example.org", timezone_id="Europe/Paris")
+    page.wait_for_url(re.compile(r".*/home$"))
+    page.goto(page.url.replace("/home", "/profile"))
+    page.wait_for_selector("#profile[data-ready]")
+    expect(page.locator("#profile select[name=timezone]")).to_have_value("Europe/Paris")
 
 
 def test_a_join_with_a_taken_handle_says_so_and_stays(visit, job_api):
@@ -90,6 +98,7 @@ def test_an_offer_arrives_live_and_the_whole_loop_closes_with_thanks(visit, job_
 
     offer = helping.locator("#offers li.fresh")
     expect(offer).to_contain_text("Review my Python loop")  # no reload: it came live
+    expect(offer.locator(".badge.new")).to_have_text("New")  # said in words, not colour alone
     expect(offer).to_contain_text("asked by Alex")
     offer.locator("button.accept").click()
     expect(helping.locator("#helping li")).to_contain_text("Review my Python loop")

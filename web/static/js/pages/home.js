@@ -95,6 +95,8 @@ export class Home {
     if (ask.author && ask.author.handle === this.me) return;
     const li = this.item(this.lists.offers, ask);
     li.classList.toggle("fresh", Boolean(fresh));
+    // New is said in words (and a border), not by the background colour alone.
+    if (fresh) li.append(el("span", { class: "badge new" }, "New"));
     li.append(describe(ask, "asked by ", person(ask.author)));
     if (reasons && reasons.length) li.append(el("div", { class: "meta why" }, `Why you: ${plain(reasons).join("; ")}`));
     const status = el("span", { class: "status", role: "status" });
