@@ -47,6 +47,16 @@ pages = Blueprint("pages", __name__, template_folder="templates", static_folder=
                   static_url_path="/static")
 
 
+@pages.context_processor
+def _unread_count() -> dict:
+    """How many notifications the signed-in member has not seen yet: the header's count on
+    every page (home shows them in its Updates list and marks them read)."""
+    member = _signed_in()
+    if member is None:
+        return {}
+    return {"unread": notes.unread_count(uow().session, member_id=member.id)}
+
+
 def _signed_in():
     """The member signed in with the browser session (a bearer token is not a browser)."""
     return g.get("member") if g.get("via") == "cookie" else None

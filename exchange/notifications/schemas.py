@@ -16,6 +16,16 @@ class NotificationListSchema(Schema):
     items = fields.List(fields.Nested(NotificationSchema))
 
 
+class RecentSchema(Schema):
+    items = fields.List(fields.Nested(NotificationSchema),
+                        metadata={"description": "newest first, in commit order"})
+    unread = fields.Integer(metadata={"description": "all of the member's unread notifications"})
+
+
+class RecentQuerySchema(Schema):
+    limit = QueryInt(load_default=20, validate=validate.Range(min=1, max=100))
+
+
 class NotificationQuerySchema(Schema):
     after = QueryInt(load_default=0, validate=validate.Range(min=0, max=MAX_ID))
     limit = QueryInt(load_default=100, validate=validate.Range(min=1, max=500))

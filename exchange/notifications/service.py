@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from exchange.clock import utcnow
@@ -138,6 +138,19 @@ def list_after(session, *, member_id: int, after: int = 0, limit: int = 100) -> 
              .where(Notification.member_id == member_id, _after_seq(session, member_id, after))
              .order_by(Notification.seq).limit(limit))
     return list(session.scalars(query))
+
+
+def recent(session, *, member_id: int, limit: int = 20) -> list[Notification]:
+    """The member's latest ``limit`` notifications, newest first in commit order: the history a
+    page shows after a reload."""
+    return list(session.scalars(
+        select(Notification).where(Notification.member_id == member_id, Notification.seq > 0)
+        .order_by(Notification.seq.desc()).limit(limit)))
+
+
+def unread_count(session, *, member_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.member_id == member_id, Notification.read_at.is_(None))) or 0
 
 
 def latest(session, *, member_id: int) -> tuple[int, int]:

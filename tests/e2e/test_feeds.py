@@ -178,3 +178,26 @@ def test_the_author_of_a_hidden_ask_is_told_live_with_the_moderators_reason(visi
     page.wait_for_selector("#live[data-state=live]")
     expect(card).to_contain_text("Paused by a moderator")
     expect(card).not_to_contain_text("Waiting for a helper")
+
+
+def test_updates_keep_their_history_across_a_reload_and_the_header_counts_the_unread(
+        visit, job_api):
+    asker, helper = job_api.member("asker"), job_api.member("helper", display_name="Robin")
+    ask = job_api.matched(asker, helper, title="Read my haiku aloud with me")  # asker is away
+    visitor = visit()
+    page = visitor.sign_in("asker")
+    first = page.locator("#updates li").first
+    expect(first).to_contain_text("Robin is on it: “Read my haiku aloud with me”")
+    expect(first.locator(".badge.new")).to_have_text("New")
+    expect(page.locator("#unread")).to_have_count(0, timeout=10_000)  # seen, so read
+    page.reload()
+    page.wait_for_selector("#live[data-state=live]")
+    first = page.locator("#updates li").first
+    expect(first).to_contain_text("Robin is on it")  # history, not an empty list
+    expect(first.locator(".badge.new")).to_have_count(0)
+    # Away from home, the header says how many are waiting.
+    assert job_api.call(helper, "POST", f"/asks/{ask['id']}/deliver").status_code == 200
+    page.goto(page.url.replace("/home", "/profile"))
+    expect(page.locator("#unread")).to_have_text("1 new update")
+    page.click("#unread")
+    expect(page.locator("#updates li").first).to_contain_text("is done, your helper says")

@@ -116,6 +116,8 @@ MATRIX: dict[str, dict[str, object]] = {
         row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 200, 200),
     "GET /api/v1/notifications":
         row(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/notifications/recent":
+        row(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/push/vapid-public-key":
         row(200, 200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/stats/community":

@@ -173,3 +173,19 @@ def test_marking_cannot_touch_another_members_notifications(api):
 def test_marking_needs_exactly_one_of_ids_or_up_to(api, body):
     r = api.call(api.member(), "POST", "/notifications/read", json=body)
     assert r.status_code == 422
+
+
+def test_recent_gives_the_latest_newest_first_and_the_unread_count(api):
+    alice, bob = api.member("alice"), api.member("bob")
+    for _ in range(2):  # bob's capacity
+        act(api, bob, api.matched(alice, bob), "deliver")
+    recent = api.call(alice, "GET", "/notifications/recent?limit=3").get_json()
+    seqs = [n["seq"] for n in recent["items"]]
+    assert len(seqs) == 3 and seqs == sorted(seqs, reverse=True)
+    everything = api.call(alice, "GET", "/notifications").get_json()["items"]
+    assert [n["id"] for n in recent["items"]] == [n["id"] for n in everything[::-1][:3]]
+    assert recent["unread"] == len(everything) == 4  # accepted and delivered, twice
+    newest = recent["items"][0]["id"]
+    assert api.call(alice, "POST", "/notifications/read", json={"up_to": newest}).status_code == 200
+    assert api.call(alice, "GET", "/notifications/recent").get_json()["unread"] == 0
+    assert api.call(bob, "GET", "/notifications/recent").get_json()["items"] == []  # only own

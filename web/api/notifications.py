@@ -12,6 +12,8 @@ from exchange.notifications.schemas import (
     MarkReadSchema,
     NotificationListSchema,
     NotificationQuerySchema,
+    RecentQuerySchema,
+    RecentSchema,
 )
 from web.auth import current_member
 from web.state import uow
@@ -27,6 +29,18 @@ class Notifications(MethodView):
     def get(self, query):
         rows = notes.list_after(uow().session, member_id=current_member().id, **query)
         return {"items": rows}
+
+
+@blp.route("/recent")
+class Recent(MethodView):
+    @blp.arguments(RecentQuerySchema, location="query")
+    @blp.response(200, RecentSchema)
+    def get(self, query):
+        """The latest notifications, newest first, and how many are unread: the history a page
+        shows after a reload (the live stream only brings what comes next)."""
+        session, member = uow().session, current_member()
+        return {"items": notes.recent(session, member_id=member.id, limit=query["limit"]),
+                "unread": notes.unread_count(session, member_id=member.id)}
 
 
 @blp.route("/read")

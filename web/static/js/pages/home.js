@@ -27,7 +27,7 @@ export class Home {
   async start() {
     for (const list of Object.values(this.lists)) refreshEmpty(list);
     this.wireForms();
-    await Promise.all([this.loadBalance(), this.loadLists()]);
+    await Promise.all([this.loadBalance(), this.loadLists(), this.loadUpdates()]);
     this.showLinkedAsk();
     this.socket = liveStream(this.feed);
     this.markRead();
@@ -46,9 +46,32 @@ export class Home {
       const upTo = this.feed.highestId; // read marks by id: every one the page has shown
       if (upTo > (this.readUpTo || 0)) {
         this.readUpTo = upTo;
-        api("POST", "/notifications/read", { up_to: upTo });
+        api("POST", "/notifications/read", { up_to: upTo }).then((r) => {
+          const badge = byId("unread");
+          if (r.ok && badge) badge.remove(); // the header's count: all read now
+        });
       }
     }, 1500);
+  }
+
+  /* The Updates list's history (the live stream only brings what comes next): the latest
+   * notifications, newest on top, the unread ones marked in words. */
+  async loadUpdates() {
+    const r = await api("GET", "/notifications/recent?limit=20");
+    if (!r.ok) return;
+    for (const note of r.data.items) {
+      if (this.feed.handled.has(note.id)) continue;
+      this.feed.handled.add(note.id);
+      this.feed.highestId = Math.max(this.feed.highestId, note.id);
+      const text = updateText(note.kind, note.data || {});
+      if (!text) continue;
+      const li = el("li", { "data-kind": note.kind, class: note.read_at ? "" : "unread" });
+      if (!note.read_at) li.append(el("span", { class: "badge new" }, "New"), " ");
+      li.append(text, " ", el("time", { class: "when", datetime: note.created_at },
+        new Date(note.created_at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" })));
+      this.lists.updates.append(li);
+    }
+    refreshEmpty(this.lists.updates);
   }
 
   async loadBalance() {
