@@ -91,6 +91,19 @@ def test_rate_limited_operations_document_retry_after(spec):
         "$ref": "#/components/responses/RATE_LIMITED"}
 
 
+def test_every_operation_documents_the_503_of_a_database_outage_with_retry_after(spec):
+    unavailable = spec["components"]["responses"]["UNAVAILABLE"]
+    assert unavailable["headers"]["Retry-After"]["required"] is True
+    assert unavailable["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"}
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue  # path-level parameters
+            assert operation["responses"]["503"] == {
+                "$ref": "#/components/responses/UNAVAILABLE"}, (method, path)
+
+
 def test_the_document_says_which_operations_need_no_sign_in(spec):
     from tests.web.test_authorization import ANONYMOUS_MAY
     open_ = {f"{method.upper()} {path}" for path, item in spec["paths"].items()

@@ -105,6 +105,7 @@ def error_statuses(method: str, path: str, operation: dict) -> set[int]:
     if operation.get("parameters") or operation.get("requestBody"):
         codes.add(422)  # field errors
     codes.update(EXTRA.get((method, path), ()))
+    codes.add(503)  # the database unreachable: try again after Retry-After (decision 0019)
     return codes
 
 
@@ -159,16 +160,27 @@ class ErrorResponsesPlugin(BasePlugin):
 
 
 _NAMES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
-          409: "CONFLICT", 422: "UNPROCESSABLE_ENTITY", 429: "RATE_LIMITED"}
+          409: "CONFLICT", 422: "UNPROCESSABLE_ENTITY", 429: "RATE_LIMITED",
+          503: "UNAVAILABLE"}
 
 
 def register_responses(spec) -> None:
-    """The one response flask-smorest's per-status components cannot tell: 429's header."""
+    """The responses flask-smorest's per-status components cannot tell: 429's and 503's
+    ``Retry-After``."""
     spec.components.response("RATE_LIMITED", {
         "description": "Too Many Requests: the same body, and when to try again.",
         "content": {"application/json": {"schema": ErrorSchema}},
         "headers": {"Retry-After": {
             "description": "Seconds until the limit lets this request through again.",
+            "schema": {"type": "integer", "minimum": 0}, "required": True}},
+    })
+    spec.components.response("UNAVAILABLE", {
+        "description": "Service Unavailable: the database cannot be reached just now; the same "
+                       "body (reason \"unavailable\"), and when to try again. Nothing was "
+                       "written.",
+        "content": {"application/json": {"schema": ErrorSchema}},
+        "headers": {"Retry-After": {
+            "description": "Seconds to wait before trying again.",
             "schema": {"type": "integer", "minimum": 0}, "required": True}},
     })
 
