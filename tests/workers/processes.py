@@ -10,10 +10,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import redis
+
+from tests.waiting import wait_until
 
 WAIT_SECONDS = 60
 
@@ -81,9 +82,4 @@ def blocked_in_blpop(redis_url: str) -> int:
 
 def eventually(check, seconds: float = WAIT_SECONDS) -> bool:
     """Poll ``check`` until it holds or the deadline passes: waits on an event, never a time."""
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
+    return bool(wait_until(check, timeout=seconds, every=0.05))

@@ -12,10 +12,11 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import redis
+
+from tests.waiting import wait_until
 
 START_TIMEOUT = 10.0
 
@@ -71,16 +72,17 @@ class RedisServer:
 
     def _wait_until_it_answers(self) -> None:
         client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
-        deadline = time.monotonic() + START_TIMEOUT
+
+        def answers() -> bool:
+            try:
+                return bool(client.ping())
+            except redis.ConnectionError:
+                if self.process.poll() is not None:  # it died: say so now, not at the deadline
+                    raise
+                return False
         try:
-            while True:
-                try:
-                    client.ping()
-                    return
-                except redis.ConnectionError:
-                    if self.process.poll() is not None or time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.02)
+            if not wait_until(answers, timeout=START_TIMEOUT):
+                raise TimeoutError(f"redis-server on port {self.port} did not answer")
         finally:
             client.close()
 
