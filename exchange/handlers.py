@@ -126,7 +126,7 @@ def schedule_off_page(event: events.OffPageDue, *, jobs: JobQueue, settings) -> 
     """Push at once (the job waits out the delay itself if the member has a page open; when
     the wave already saw the page open, the job is planned for after the delay straight
     away); mail once the delay has passed, when the job sends only what is still unread."""
-    jobs.enqueue_many(_off_page_jobs(event, settings, utcnow()))
+    schedule_off_pages([event], jobs=jobs, settings=settings)
 
 
 def schedule_off_pages(batch: list[events.OffPageDue], *, jobs: JobQueue, settings) -> None:
