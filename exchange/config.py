@@ -41,6 +41,9 @@ class Settings:
     database_url: str = ""
     redis_url: str | None = None
     secret_key: str = ""
+    # EXCHANGE_SECRET_KEY_PREVIOUS: keys retired by a rotation, still accepted on what they signed
+    # (sessions, links in mail already sent), never used to sign anything new.
+    previous_secret_keys: tuple[str, ...] = ()
     wave_size: int = 3
     wave_seconds: int = 600
     max_waves: int = 4
@@ -64,6 +67,12 @@ class Settings:
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def verifying_keys(self) -> tuple[str, ...]:
+        """Every key a signature may have been made with, oldest first and the current key
+        last: itsdangerous checks against each and signs with the last."""
+        return (*self.previous_secret_keys, self.secret_key)
 
     @property
     def embedded_redis(self) -> bool:
@@ -109,6 +118,7 @@ class Settings:
             database_url=url,
             redis_url=env.get("EXCHANGE_REDIS_URL") or None,
             secret_key=_secret_key(env, kind, instance),
+            previous_secret_keys=_previous_keys(env.get("EXCHANGE_SECRET_KEY_PREVIOUS") or ""),
             wave_size=_int(env, "EXCHANGE_WAVE_SIZE", 3),
             wave_seconds=_int(env, "EXCHANGE_WAVE_SECONDS", 600),
             max_waves=_int(env, "EXCHANGE_MAX_WAVES", 4),
@@ -157,6 +167,16 @@ def _mail_from(value: str) -> str:
                           '<exchange@example.org>" (a name with a comma goes in double quotes; '
                           f"the address itself in ASCII), got {value!r}")
     return value
+
+
+def _previous_keys(raw: str) -> tuple[str, ...]:
+    """``old2,old1`` (newest retired key first, as an operator adds them) → oldest first."""
+    found = [key.strip() for key in raw.split(",") if key.strip()]
+    for key in found:
+        if len(key) < 16:
+            raise ConfigError("EXCHANGE_SECRET_KEY_PREVIOUS lists retired secret keys, "
+                              "comma-separated; one of them is too short to be one")
+    return tuple(reversed(found))
 
 
 def _secret_key(env: dict, kind: str, instance: Path) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -32,19 +33,22 @@ MAX_AGE = {  # seconds; None: never expires
 }
 
 
-def _serializer(secret: str, purpose: str) -> URLSafeTimedSerializer:
+def _serializer(secret: str | Sequence[str], purpose: str) -> URLSafeTimedSerializer:
     if purpose not in PURPOSES:
         raise ValueError(f"unknown token purpose {purpose!r}")
-    return URLSafeTimedSerializer(secret, salt=f"exchange-{purpose}")
+    keys = [secret] if isinstance(secret, str) else list(secret)
+    return URLSafeTimedSerializer(keys, salt=f"exchange-{purpose}")
 
 
 def sign(secret: str, purpose: str, payload: dict) -> str:
     return _serializer(secret, purpose).dumps(payload)
 
 
-def read(secret: str, purpose: str, token: str) -> dict:
+def read(secret: str | Sequence[str], purpose: str, token: str) -> dict:
     """The payload of a valid, unexpired token for ``purpose``; otherwise ``InvalidInput``
-    on the ``token`` field (422), with a reason a page can explain."""
+    on the ``token`` field (422), with a reason a page can explain. ``secret`` may be every
+    key still accepted (``Settings.verifying_keys``, the current key last), so links mailed
+    before a key rotation keep working."""
     if not isinstance(token, str) or not token or len(token) > 2048:
         raise _invalid("This link is not complete. Please open it from the email again.")
     try:

@@ -30,6 +30,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
+        # retired keys still open the sessions they signed; nothing new is signed with them
+        SECRET_KEY_FALLBACKS=list(reversed(settings.previous_secret_keys)),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.is_production,

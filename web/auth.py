@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import abort, g, request, session
-from flask_wtf.csrf import CSRFProtect
+from flask import abort, current_app, g, request, session
+from flask_wtf.csrf import CSRFError, CSRFProtect, validate_csrf
 
 from exchange.clock import utcnow
 from exchange.errors import NotAuthenticated
@@ -47,7 +47,28 @@ def _from_cookie() -> None:
         return
     g.member, g.via = member, "cookie"
     if request.method in UNSAFE:
+        _protect()
+
+
+def _protect() -> None:
+    """``csrf.protect()``, also taking a token signed with a retired key: a page opened before
+    the secret key was rotated (``EXCHANGE_SECRET_KEY_PREVIOUS``) may still send its form.
+    Flask-WTF checks the current key only; every other refusal stands."""
+    try:
         csrf.protect()
+    except CSRFError as refused:
+        retired = current_app.config.get("SECRET_KEY_FALLBACKS") or []
+        token = next((request.headers[h] for h in ("X-CSRFToken", "X-CSRF-Token")
+                      if request.headers.get(h)), None) or request.form.get("csrf_token")
+        if not retired or not token:
+            raise
+        for key in retired:
+            try:
+                validate_csrf(token, secret_key=key)
+                return
+            except Exception:  # noqa: BLE001 - ValidationError for any other key or a bad token
+                continue
+        raise refused from None
 
 
 def fingerprint(member) -> str:

@@ -96,7 +96,8 @@ DEVICE_DAYS = 180
 
 def _devices():
     from itsdangerous import URLSafeTimedSerializer
-    return URLSafeTimedSerializer(current_app.secret_key, salt="exchange-device")
+    keys = [*reversed(current_app.config.get("SECRET_KEY_FALLBACKS") or []), current_app.secret_key]
+    return URLSafeTimedSerializer(keys, salt="exchange-device")  # signs with the last, the current
 
 
 def known_device(member_id: int) -> str | None:

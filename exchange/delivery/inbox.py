@@ -43,7 +43,7 @@ def _invalid(message: str) -> InvalidInput:
 
 def read_offer(session, *, settings, token: str, action: str) -> OfferLink:
     """What an offer link is for, without acting; ``InvalidInput`` for a bad or spent link."""
-    payload = tokens.read(settings.secret_key, "offer", token)
+    payload = tokens.read(settings.verifying_keys, "offer", token)
     if payload.get("act") != action or action not in ACTIONS:
         raise _invalid("This link is for something else. Please use the button in the email.")
     member = session.get(Member, payload.get("m")) if isinstance(payload.get("m"), int) else None
@@ -78,7 +78,7 @@ class Unsubscribed:
 
 
 def read_unsubscribe(session, *, settings, token: str) -> Unsubscribed:
-    payload = tokens.read(settings.secret_key, "unsubscribe", token)
+    payload = tokens.read(settings.verifying_keys, "unsubscribe", token)
     member_id, kinds = payload.get("m"), payload.get("k")
     member = session.get(Member, member_id) if isinstance(member_id, int) else None
     if member is None or member.status == "deleted" or not isinstance(kinds, list):

@@ -125,14 +125,14 @@ def change_link_payload(member: Member) -> dict:
 
 def confirm(uow, *, token: str) -> Member:
     """Open a verify or confirm link (one page serves both). Idempotent."""
-    purpose, payload = _read_either(uow.settings.secret_key, token)
+    purpose, payload = _read_either(uow.settings.verifying_keys, token)
     member = _member_of(uow.session, payload)
     if purpose == "verify":
         return _verify(member, payload["a"])
     return _move(uow, member, payload["a"], payload.get("o") or None)
 
 
-def _read_either(secret: str, token: str) -> tuple[str, dict]:
+def _read_either(secret: tuple[str, ...], token: str) -> tuple[str, dict]:
     try:
         return "verify", tokens.read(secret, "verify", token)
     except InvalidInput as as_verify:

@@ -41,7 +41,7 @@ def reset_link_payload(member: Member) -> dict:
 
 
 def reset_password(uow, *, token: str, password: str) -> Member:
-    payload = tokens.read(uow.settings.secret_key, "reset", token)
+    payload = tokens.read(uow.settings.verifying_keys, "reset", token)
     member = _still_valid(uow.session, payload)
     problems = passwords.problems(password, handle=member.handle, email=member.email or "")
     if problems:

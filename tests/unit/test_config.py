@@ -42,3 +42,17 @@ def test_development_needs_neither_and_writes_mail_under_the_instance(tmp_path):
 def test_a_setting_that_cannot_work_is_refused_with_its_name(tmp_path, name, value):
     with pytest.raises(ConfigError, match=name):
         Settings.from_env({"EXCHANGE_INSTANCE_DIR": str(tmp_path), name: value})
+
+
+def test_retired_secret_keys_are_read_newest_first_and_checked_oldest_first(tmp_path):
+    settings = Settings.from_env({
+        "EXCHANGE_INSTANCE_DIR": str(tmp_path), "EXCHANGE_SECRET_KEY": "k" * 40,
+        "EXCHANGE_SECRET_KEY_PREVIOUS": " " + "b" * 40 + ", " + "a" * 40 + " ,"})
+    assert settings.previous_secret_keys == ("a" * 40, "b" * 40)
+    assert settings.verifying_keys == ("a" * 40, "b" * 40, "k" * 40)  # signs with the last
+
+
+def test_a_retired_key_too_short_to_be_one_is_refused_by_name(tmp_path):
+    with pytest.raises(ConfigError, match="EXCHANGE_SECRET_KEY_PREVIOUS"):
+        Settings.from_env({"EXCHANGE_INSTANCE_DIR": str(tmp_path),
+                           "EXCHANGE_SECRET_KEY_PREVIOUS": "short"})

@@ -57,3 +57,10 @@ def test_an_unsubscribe_token_never_expires():
 def test_an_unknown_purpose_is_a_programming_error():
     with pytest.raises(ValueError):
         tokens.sign(SECRET, "anything", {})
+
+
+def test_a_token_signed_with_a_retired_key_reads_while_that_key_is_still_listed():
+    old = tokens.sign("the retired key", "unsubscribe", {"m": 3})
+    assert tokens.read(("the retired key", SECRET), "unsubscribe", old) == {"m": 3}
+    with pytest.raises(InvalidInput):
+        tokens.read((SECRET,), "unsubscribe", old)
