@@ -185,9 +185,11 @@ def test_the_wsgi_target_is_a_module_that_defines_app(services):
 
 # Environment: one configuration the app accepts, shared by every app service
 
-def test_app_services_share_one_environment(services):
+def test_app_services_share_one_environment_and_only_migrate_connects_as_the_owner(services):
     web, worker, migrate = (env_of(services[name]) for name in APP_SERVICES)
-    assert web == worker == migrate
+    assert web == worker
+    assert {**migrate, "EXCHANGE_DATABASE_URL": web["EXCHANGE_DATABASE_URL"]} == web
+    assert migrate["EXCHANGE_DATABASE_URL"] != web["EXCHANGE_DATABASE_URL"]
     assert set(REQUIRED_ENV) <= set(web)
 
 
@@ -229,9 +231,9 @@ def test_the_app_trusts_exactly_the_one_proxy_in_front_of_it(services):
 
 # Names and ports: the services reach each other
 
-def test_the_database_url_reaches_the_postgres_service_as_its_own_user(services):
+def test_migrations_reach_the_postgres_service_as_the_owner_of_its_database(services):
     pg = env_of(services["postgres"])
-    url = env_of(services["web"])["EXCHANGE_DATABASE_URL"]
+    url = env_of(services["migrate"])["EXCHANGE_DATABASE_URL"]
     assert url == (f"postgresql+psycopg://{pg['POSTGRES_USER']}:{pg['POSTGRES_PASSWORD']}"
                    f"@postgres:5432/{pg['POSTGRES_DB']}")
     assert f"-U {pg['POSTGRES_USER']} -d {pg['POSTGRES_DB']}" in \
@@ -295,3 +297,19 @@ def test_only_the_proxy_is_published_and_on_the_port_nginx_listens_on(services):
     published = {name: published_ports(s) for name, s in services.items() if "ports" in s}
     assert published == {"proxy": ["8000:80"]}
     assert "listen 80;" in (ROOT / "deploy" / "nginx.conf").read_text()
+
+
+def test_web_and_worker_connect_as_the_role_the_postgres_init_script_makes(services):
+    """The app's role owns no table (deploy/postgres-init.sql, run by the image on its first
+    start): its name and password are the script's defaults."""
+    pg = env_of(services["postgres"])
+    script = ROOT / "deploy" / "postgres-init.sql"
+    mounted = {(ROOT / v.split(":")[0]).resolve(): v.split(":")[1]
+               for v in services["postgres"]["volumes"] if v.startswith("./")}
+    assert mounted[script.resolve()].startswith("/docker-entrypoint-initdb.d/")
+    defaults = dict(re.findall(r"\\set (\w+) (\S+)", script.read_text()))
+    user, password = defaults["app"], defaults["app_password"]
+    assert user != pg["POSTGRES_USER"]
+    for name in ("web", "worker"):
+        assert env_of(services[name])["EXCHANGE_DATABASE_URL"] == (
+            f"postgresql+psycopg://{user}:{password}@postgres:5432/{pg['POSTGRES_DB']}")
