@@ -99,13 +99,15 @@ def server_env(*, database_url: str, redis_url: str, channel: str, instance: Pat
 
 
 class Listener:
-    """One member's Socket.IO client; ``events`` is every (event, payload) pushed to it."""
+    """One member's Socket.IO client; ``events`` is every (event, payload) pushed to it.
+    ``client_options`` go to ``socketio.Client`` (e.g. an ``http_session``)."""
 
-    def __init__(self, url: str, token: str | None, member_id: int | None = None):
+    def __init__(self, url: str, token: str | None, member_id: int | None = None,
+                 **client_options):
         self.url, self.token, self.member_id = url, token, member_id
         self.events: list[tuple[str, dict]] = []
         self._lock = threading.Lock()
-        self.client = socketio.Client(reconnection=False)
+        self.client = socketio.Client(reconnection=False, **client_options)
         self._tap(self.client.eio)
 
     def _tap(self, eio) -> None:

@@ -313,3 +313,12 @@ def test_web_and_worker_connect_as_the_role_the_postgres_init_script_makes(servi
     for name in ("web", "worker"):
         assert env_of(services[name])["EXCHANGE_DATABASE_URL"] == (
             f"postgresql+psycopg://{user}:{password}@postgres:5432/{pg['POSTGRES_DB']}")
+
+
+def test_the_proxy_passes_on_the_host_with_its_port():
+    # Socket.IO accepts a browser's Origin only if it names the host and port the app sees, and
+    # the published port is 8000: $host drops it, $http_host keeps it (checked live by
+    # tests/integration/test_production_topology.py)
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "Host $host;" not in conf
+    assert conf.count("proxy_set_header Host $http_host;") == 2

@@ -4,7 +4,9 @@ The shared Redis (6379) serves every helper's tests, so stopping it is never an 
 one lives and dies with the test that started it, and keeps its port across a restart so the
 clients already built around its URL find it again. Given ``data_dir`` it keeps an append-only
 file there (``appendfsync always``: every write is on disk before Redis answers), so a restart
-after ``kill`` (SIGKILL) comes back with its data, or without it after ``wipe``.
+after ``kill`` (SIGKILL) comes back with its data, or without it after ``wipe``. Given
+``command`` (a whole redis-server command line, such as docker-compose.yml's) it runs that, with
+only the port, the loopback address and ``data_dir`` added.
 """
 
 from __future__ import annotations
@@ -28,9 +30,13 @@ def free_port() -> int:
 
 
 class RedisServer:
-    def __init__(self, port: int | None = None, data_dir: Path | None = None):
+    def __init__(self, port: int | None = None, data_dir: Path | None = None,
+                 command: list[str] | None = None):
+        if command is not None and data_dir is None:
+            raise ValueError("a redis-server command needs a data_dir to keep its files in")
         self.port = port or free_port()
         self.data_dir = data_dir
+        self.command = command
         self.process: subprocess.Popen | None = None
 
     @property
@@ -38,17 +44,23 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
-        binary = shutil.which("redis-server")
-        assert binary, "these tests need a redis-server on PATH"
-        persistence = ["--appendonly", "no"]
-        if self.data_dir is not None:
+        program, *options = self.command or ["redis-server"]
+        binary = shutil.which(program)
+        assert binary, f"these tests need a {program} on PATH"
+        if self.command is not None:
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            persistence = ["--appendonly", "yes", "--appendfsync", "always",
-                           "--dir", str(self.data_dir)]
+            arguments = [*options, "--port", str(self.port), "--bind", "127.0.0.1",
+                         "--dir", str(self.data_dir), "--daemonize", "no"]
+        else:
+            persistence = ["--appendonly", "no"]
+            if self.data_dir is not None:
+                self.data_dir.mkdir(parents=True, exist_ok=True)
+                persistence = ["--appendonly", "yes", "--appendfsync", "always",
+                               "--dir", str(self.data_dir)]
+            arguments = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                         *persistence, "--daemonize", "no"]
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             *persistence, "--daemonize", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [binary, *arguments], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self._wait_until_it_answers()
         return self
 
