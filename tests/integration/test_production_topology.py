@@ -145,6 +145,7 @@ class Topology:
     base_url: str = ""
     web_ports: list[int] = field(default_factory=list)
     redis_url: str = ""
+    redis_dir: Path | None = None
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def start(self, name: str, command: list[str], env: dict | None = None) -> None:
@@ -241,7 +242,8 @@ def topology(compose, database, smtp_server, tmp_path):
     try:
         running.web_ports = [free_port(), free_port()]
         proxy_port = free_port()
-        running.base_url, running.redis_url = f"http://127.0.0.1:{proxy_port}", store.url
+        running.base_url = f"http://127.0.0.1:{proxy_port}"
+        running.redis_url, running.redis_dir = store.url, store.data_dir
         env = environment(services, database, store.url, smtp_server.url, running.base_url)
         migrate = subprocess.run(_exchange(services["migrate"]["command"]), env=env,
                                  cwd=tmp_path, capture_output=True, text=True, timeout=120)
@@ -445,6 +447,6 @@ def test_an_ask_goes_its_whole_way_through_nginx_two_web_processes_and_two_worke
     assert [topology.served(i, "POST", "/api/v1/asks") for i in (0, 1)] == [0, 1]
     # and Redis kept its append-only file as it went
     assert int(store.info("persistence")["aof_enabled"]) == 1
-    assert wait_until(lambda: sum(f.stat().st_size for f in (topology.root.parent / "redis")
-                                  .rglob("*.aof*")) > 0, timeout=WAIT)
+    assert wait_until(lambda: sum(f.stat().st_size for f in topology.redis_dir.rglob("*.aof*"))
+                      > 0, timeout=WAIT)
     store.close()
