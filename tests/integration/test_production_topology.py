@@ -3,7 +3,10 @@ own commands, read from the file — ``migrate`` once, then the ``web`` command 
 and the ``worker`` command twice — with the compose environment (``EXCHANGE_ENV=production``,
 one trusted proxy, a generated secret key and Web Push key, mail through the SMTP fixture),
 Redis started with the compose ``redis`` command (AOF, ``everysec``) and a fresh PostgreSQL
-database of the test's own; in front, Debian's nginx running the shipped ``deploy/nginx.conf``.
+database of the test's own with ``deploy/postgres-init.sql`` run on it as the postgres image
+runs it (``tests/integration/test_database_roles.py``'s ``deployment``): ``migrate`` connects as
+the owner, web and workers as the application's role, as the compose file says. In front,
+Debian's nginx running the shipped ``deploy/nginx.conf``.
 
 The proxy configuration is generated from the shipped file with as few replacements as
 loopback needs, each asserted to match: the upstream's ``server web:8000;`` becomes the two web
@@ -31,8 +34,8 @@ so the API is used with bearer tokens: production's session cookie is ``__Host-`
 takes the scheme from the connection, never from ``X-Forwarded-Proto`` (``ProxyFix`` with
 ``x_proto=0``), so nothing needs faking.
 
-PostgreSQL by nature, whichever backend the rest of the suite runs on (a scratch database on
-the local server, as in ``test_backup_restore.py``); the Redis is the test's own.
+PostgreSQL by nature, whichever backend the rest of the suite runs on (a scratch database and
+roles on the local server); the Redis is the test's own.
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ from benchmarks.live import COMPOSE, free_port, production_command
 from exchange import payloads
 from exchange.adapters.webpush import raw_private_of
 from tests.conftest import PASSWORD
+from tests.integration.test_database_roles import SCRIPT
+from tests.integration.test_database_roles import deployment as deployment  # the fixture
 from tests.realtime.live import Listener
 from tests.unit.test_compose import as_deployed, env_of
 from tests.waiting import wait_until
@@ -73,7 +78,6 @@ from tests.workers.redis_server import RedisServer
 pytestmark = pytest.mark.slow
 
 SHIPPED_NGINX = COMPOSE.parent / "deploy" / "nginx.conf"
-SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BIN = Path(sys.executable).parent
 WAIT = 60.0  # bounds a hung step on a loaded box; never a measure of speed
 STOP_SECONDS = 20.0
@@ -124,17 +128,16 @@ def _exchange(command: list[str]) -> list[str]:
     return [str(BIN / "exchange"), *command[1:]]
 
 
-def environment(services: dict, database_url: str, redis_url: str, smtp_url: str,
-                base_url: str) -> dict:
-    """The compose environment as an operator's shell fills it in; the compose network's hosts
-    ``postgres`` and ``redis`` are this machine's servers."""
-    env = as_deployed(env_of(services["web"]),
-                      EXCHANGE_SECRET_KEY=secrets.token_urlsafe(48), EXCHANGE_SMTP_URL=smtp_url,
-                      EXCHANGE_BASE_URL=base_url, EXCHANGE_VAPID_PRIVATE_KEY=raw_private_of(
-                          ec.generate_private_key(ec.SECP256R1())))
-    assert "@postgres:5432/" in env["EXCHANGE_DATABASE_URL"]
+def environment(services: dict, name: str, operator: dict, roles: dict[str, str],
+                redis_url: str) -> dict:
+    """Service ``name``'s compose environment as an operator's shell fills it in; the compose
+    network's hosts ``postgres`` and ``redis`` are this machine's servers, and the role its
+    database URL names (the owner, or the init script's application role) is this test's."""
+    env = as_deployed(env_of(services[name]), **operator)
+    url = make_url(env["EXCHANGE_DATABASE_URL"])
+    assert (url.host, url.port) == ("postgres", 5432) and url.username in roles, url
     assert env["EXCHANGE_REDIS_URL"].startswith("redis://redis:6379/")
-    env.update(EXCHANGE_DATABASE_URL=database_url, EXCHANGE_REDIS_URL=redis_url)
+    env.update(EXCHANGE_DATABASE_URL=roles[url.username], EXCHANGE_REDIS_URL=redis_url)
     outside = {k: v for k, v in os.environ.items() if not k.startswith(("EXCHANGE_", "FLASK_"))}
     return {**outside, **env}
 
@@ -146,6 +149,7 @@ class Topology:
     web_ports: list[int] = field(default_factory=list)
     redis_url: str = ""
     redis_dir: Path | None = None
+    database_url: str = ""  # what web and workers connect with
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def start(self, name: str, command: list[str], env: dict | None = None) -> None:
@@ -221,20 +225,18 @@ def compose() -> dict:
 
 
 @pytest.fixture
-def database():
-    """An empty scratch database on the local server: the migrate command has work to do."""
-    name = f"topology_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(SERVER).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+def roles(compose, deployment) -> dict[str, str]:
+    """The compose file's database roles → this test's: the owner (``POSTGRES_USER``) and the
+    application's role (the init script's default name). The database is empty but for the
+    init script's grants: the migrate command has all its work to do."""
+    owner_url, app_url = deployment
+    app_role = re.search(r"\\set app (\S+)", SCRIPT.read_text())[1]
+    return {env_of(compose["services"]["postgres"])["POSTGRES_USER"]: owner_url,
+            app_role: app_url}
 
 
 @pytest.fixture
-def topology(compose, database, smtp_server, tmp_path):
+def topology(compose, roles, smtp_server, tmp_path):
     services = compose["services"]
     store = RedisServer(data_dir=tmp_path / "redis", command=services["redis"]["command"])
     store.start()
@@ -244,14 +246,21 @@ def topology(compose, database, smtp_server, tmp_path):
         proxy_port = free_port()
         running.base_url = f"http://127.0.0.1:{proxy_port}"
         running.redis_url, running.redis_dir = store.url, store.data_dir
-        env = environment(services, database, store.url, smtp_server.url, running.base_url)
-        migrate = subprocess.run(_exchange(services["migrate"]["command"]), env=env,
+        operator = dict(EXCHANGE_SECRET_KEY=secrets.token_urlsafe(48),
+                        EXCHANGE_SMTP_URL=smtp_server.url, EXCHANGE_BASE_URL=running.base_url,
+                        EXCHANGE_VAPID_PRIVATE_KEY=raw_private_of(
+                            ec.generate_private_key(ec.SECP256R1())))
+        env = {name: environment(services, name, operator, roles, store.url)
+               for name in ("migrate", "web", "worker")}
+        migrate = subprocess.run(_exchange(services["migrate"]["command"]), env=env["migrate"],
                                  cwd=tmp_path, capture_output=True, text=True, timeout=120)
         assert migrate.returncode == 0, migrate.stdout + migrate.stderr
         for number, port in enumerate(running.web_ports, 1):
-            running.start(f"web{number}", production_command(port), env)
+            running.start(f"web{number}", production_command(port), env["web"])
         for number in (1, 2):
-            running.start(f"worker{number}", _exchange(services["worker"]["command"]), env)
+            running.start(f"worker{number}", _exchange(services["worker"]["command"]),
+                          env["worker"])
+        running.database_url = env["web"]["EXCHANGE_DATABASE_URL"]
         for index in (0, 1):
             running.wait_healthy(f"web{index + 1}", running.web_url(index))
         scratch = tmp_path / "nginx"
@@ -445,6 +454,14 @@ def test_an_ask_goes_its_whole_way_through_nginx_two_web_processes_and_two_worke
     accept_route = "/api/v1/asks/<int(min=1, max=2147483647):ask_id>/accept"
     assert [topology.served(i, "POST", accept_route) for i in (0, 1)] == [1, 0]
     assert [topology.served(i, "POST", "/api/v1/asks") for i in (0, 1)] == [0, 1]
+    # web and workers hold their database connections as the application's role only
+    app = make_url(topology.database_url)
+    admin = create_engine(app.set(username="postgres", database="postgres"))
+    with admin.connect() as conn:
+        connected = set(conn.scalars(text("SELECT DISTINCT usename FROM pg_stat_activity "
+                                          "WHERE datname = :db"), {"db": app.database}))
+    admin.dispose()
+    assert connected == {app.username}
     # and Redis kept its append-only file as it went
     assert int(store.info("persistence")["aof_enabled"]) == 1
     assert wait_until(lambda: sum(f.stat().st_size for f in topology.redis_dir.rglob("*.aof*"))
