@@ -34,6 +34,7 @@ ASK_STATUSES = tuple(sorted({t.target for t in TRANSITIONS.values()} | {"open"})
 FLAG_TARGETS = ("ask", "message", "member")
 WARNINGS = ("hidden_pending_review", "warned")
 NUDGES = ("pay_it_forward", "try_small_ask")
+OFFER_CLOSED_WHY = ("cancelled", "expired", "hidden")
 
 
 def strict(schema: type[Schema], name: str | None = None, **overrides) -> type[Schema]:
@@ -146,6 +147,15 @@ class AskHiddenData(AskWithMessageData):
     reason = fields.String(required=True)
 
 
+class OfferClosedData(Data):
+    """To a helper still holding an offer of an open ask that closed before anyone took it:
+    which ask, why (``cancelled`` by its author, ``expired``, ``hidden`` by a moderator) and
+    its title — None when hidden: what a moderator took down is not repeated to others."""
+    ask_id = _int()
+    why = fields.String(required=True, validate=validate.OneOf(OFFER_CLOSED_WHY))
+    title = fields.String(required=True, allow_none=True)
+
+
 class SuspendedData(Data):
     until = fields.DateTime(required=True)
     reason = fields.String(required=True)
@@ -170,6 +180,7 @@ SCHEMAS: dict[str, type[Schema]] = {
     "mod.warning": WarningData,
     "account.suspended": SuspendedData,
     "ask.hidden": AskHiddenData,
+    "offer.closed": OfferClosedData,
 }
 
 

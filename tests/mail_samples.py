@@ -80,6 +80,10 @@ SAMPLES: dict[str, tuple[str, dict, dict | None]] = {
     "ask.hidden": ("ask.hidden", {"ask": ask(hidden=True), "reason": "Looks like an advert.",
                                   "message": "A moderator has hidden your ask for now."},
                    ask(hidden=True)),
+    "offer.closed.cancelled": ("offer.closed", {"ask_id": 42, "why": "cancelled",
+                                                "title": ASK["title"]}, ask(status="cancelled")),
+    "offer.closed.hidden": ("offer.closed", {"ask_id": 42, "why": "hidden", "title": None},
+                            ask(hidden=True)),
 }
 for _key in ("window-24h", "window-1h", "confirm", "thanks", "followup"):
     SAMPLES[f"reminder.{_key}"] = ("reminder", {"reminder": _key, "ask": ask(**MATCHED),

@@ -23,13 +23,24 @@ from exchange.ledger import service as ledger
 from exchange.ledger.models import MemberTotals
 from exchange.members.models import Member
 from exchange.members.service import is_blocked_between, require_active
-from exchange.notifications.service import notify
+from exchange.notifications.service import notify, notify_many
 from exchange.offers import service as offers
 from exchange.policy import can
 
 MAX_OPEN_ASKS = 5
 ASKS_PER_DAY = 10
 ASKS_PER_DAY_NEW = 3
+
+
+# What a helper who tries to take a closed ask hears: the truth, which is never "someone
+# else is helping" when nobody is.
+CLOSED_WORDS = {
+    "cancelled": "The person who asked doesn't need this one any more, so there's nothing to "
+                 "take — thank you for offering.",
+    "expired": "This ask's time has passed and it has closed, so there's nothing to take — "
+               "thank you for offering.",
+}
+GONE_WORDS = "This ask isn't open any more — thank you for offering."
 
 
 class LostRace(Conflict):
@@ -129,6 +140,19 @@ def _notify_ask(uow, member_id: int | None, kind: str, ask: Ask, **extra) -> Non
         notify(uow, member_id=member_id, kind=kind, data={"ask": dump_ask(ask), **extra})
 
 
+def tell_offered_closed(uow, ask: Ask, why: str) -> list[int]:
+    """An open ask closed before anyone took it (``why``: ``cancelled``, ``expired`` or
+    ``hidden``): every helper still holding an unanswered offer of it hears so
+    (``offer.closed``), so an open page drops the card and its "I can help". A hidden ask's
+    title is not repeated to them. Returns the members told."""
+    if why not in ("cancelled", "expired", "hidden"):
+        raise ValueError(f"unknown reason {why!r}")
+    holders = offers.pending_holders(uow.session, ask_id=ask.id)
+    data = {"ask_id": ask.id, "why": why, "title": None if why == "hidden" else ask.title}
+    notify_many(uow, kind="offer.closed", items=[(m, dict(data)) for m in holders])
+    return holders
+
+
 def _open_load(session, member_id: int) -> int:
     return session.scalar(select(func.count()).select_from(Ask).where(
         Ask.helper_id == member_id, Ask.status.in_(IN_PROGRESS)))
@@ -156,14 +180,16 @@ def accept_ask(uow, *, actor: Member, ask_id: int) -> Ask:
     if not ask.hidden and is_blocked_between(s, actor.id, ask.author_id):
         # A block refuses the accept with a reason (403), not a bare 404: the helper saw it.
         raise Forbidden("You can't take this ask.", code="blocked")
-    ask = access_ask(s, actor=actor, ask_id=ask_id)
+    try:
+        ask = access_ask(s, actor=actor, ask_id=ask_id)
+    except NotFound:  # hidden by a moderator (or never there): it can't be taken, kindly said
+        raise NotFound(GONE_WORDS) from None
     if ask.helper_id == actor.id and ask.status in IN_PROGRESS:
         return ask  # a retry of an accept this helper already won
     _check_can_accept(s, actor, ask)
     if not _apply(uow, ask, "accept", helper_id=actor.id, matched_at=utcnow()):
-        if ask.status in ("cancelled", "expired"):  # closed, not taken: no ask.taken note
-            raise Conflict(f"This ask was {ask.status}, so it no longer needs a helper — thank "
-                           "you for offering.", code="wrong_state")
+        if ask.status in CLOSED_WORDS:  # closed, not taken: no ask.taken note
+            raise Conflict(CLOSED_WORDS[ask.status], code="wrong_state")
         _notify_ask(uow, actor.id, "ask.taken", ask)
         raise LostRace("Someone else is already helping with this one — thank you for "
                        "offering.", code="ask_taken")
@@ -222,10 +248,12 @@ def cancel_ask(uow, *, actor: Member, ask_id: int) -> Ask:
     _require_author(actor, ask, "cancel")
     if ask.status == "cancelled":
         return ask
-    helper_id = ask.helper_id
+    helper_id, was_open = ask.helper_id, ask.status == "open"
     if not _apply(uow, ask, "cancel", closed_at=utcnow()):
         raise Conflict(f"This ask is {ask.status} and can't be cancelled now.", code="wrong_state")
     _notify_ask(uow, helper_id, "ask.cancelled", ask)
+    if was_open and not ask.hidden:  # a hidden ask's offered helpers were told when it was hidden
+        tell_offered_closed(uow, ask, "cancelled")
     return ask
 
 
@@ -281,6 +309,8 @@ def expire_ask(uow, *, ask_id: int) -> Ask | None:
         return None
     if _apply(uow, ask, "expire", closed_at=utcnow()):
         _notify_ask(uow, ask.author_id, "ask.expired", ask, message=EXPIRED_MESSAGE)
+        if not ask.hidden:
+            tell_offered_closed(uow, ask, "expired")
     return ask
 
 

@@ -64,6 +64,7 @@ STYLES: dict[str, Style] = {
     "mod.warning": Style("normal", 7 * DAY),
     "account.suspended": Style("normal", 7 * DAY),
     "ask.hidden": Style("normal", 7 * DAY),
+    "offer.closed": Style("low", HOUR),
 }
 
 # kind → (title, body, body with the member's own words). Only the last may name anything a
@@ -112,6 +113,9 @@ WORDS: dict[str, tuple[str, str, str | None]] = {
                           "There's a note about your account on the exchange.", None),
     "ask.hidden": ("A note about one of your asks",
                    "A moderator paused one of your asks. The exchange says why.", None),
+    "offer.closed": ("That ask has closed",
+                     "An ask you were offered doesn't need a helper any more. Thank you for "
+                     "looking.", None),
 }
 
 assert set(STYLES) == set(WORDS), "every kind has a style and words"
@@ -180,6 +184,8 @@ def _short(text: str) -> str:
 def _path(kind: str, ask_id: int | None) -> str:
     if kind == "mod.flagged":
         return "/moderate"
+    if kind == "offer.closed":  # nothing to do there (and a hidden ask is not shown)
+        return "/home"
     return f"/asks/{ask_id}" if ask_id else "/home"
 
 

@@ -141,6 +141,22 @@ def cancelled(data: dict, c: Context) -> Note:
                  "for making time for it.",), action=c.home("Open the exchange"))
 
 
+CLOSED_HOW = {"cancelled": "The person who asked doesn't need it any more",
+              "expired": "Its time passed", "hidden": "It isn't open any more"}
+
+
+def offer_closed(data: dict, c: Context) -> Note:
+    """An ask this helper was offered closed before anyone took it. Only the note's own title
+    is named (none when a moderator hid it), never the ask as it is now."""
+    named = {"title": data["title"]} if data.get("title") else None
+    return Note("offer.closed", f"{short_title(named) if named else 'An ask'} has closed",
+                f"{title(named) if named else 'An ask you were offered'} doesn't need a "
+                "helper any more",
+                (f"{CLOSED_HOW.get(data.get('why'), CLOSED_HOW['hidden'])}, so there's nothing "
+                 "for you to do. Thank you for being open to it.",),
+                action=c.home("See what else is open"))
+
+
 def confirmed(data: dict, c: Context) -> Note:
     ask = c.ask_of(data)
     given = data.get("minutes") or (ask or {}).get("minutes") or 0
@@ -301,4 +317,5 @@ WORDS: dict[str, Callable[[dict, Context], Note]] = {
     "mod.warning": warning,
     "account.suspended": suspended,
     "ask.hidden": hidden,
+    "offer.closed": offer_closed,
 }

@@ -24,7 +24,7 @@ from exchange.mail.kinds import Action, Context, Note
 IMPORTANCE = ("ask.offered", "account.suspended", "ask.hidden", "mod.warning", "ask.cancelled",
               "ask.withdrawn", "ask.accepted", "ask.delivered", "thanks.received",
               "ask.confirmed", "message.new", "reminder", "ask.still_open", "ask.expired",
-              "ask.taken", "nudge", "mod.flagged")
+              "ask.taken", "offer.closed", "nudge", "mod.flagged")
 # The notices a member cannot switch off (the notifications feature's ``ALWAYS``; a test keeps
 # the two equal, as this package sits beside that one and cannot import it).
 ALWAYS = frozenset({"mod.warning", "account.suspended", "ask.hidden"})

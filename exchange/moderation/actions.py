@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from exchange import policy
 from exchange.asks.models import Ask
 from exchange.asks.schemas import dump_ask
-from exchange.asks.service import get_ask_or_raise
+from exchange.asks.service import get_ask_or_raise, tell_offered_closed
 from exchange.clock import utcnow
 from exchange.errors import Conflict, InvalidInput, NotFound
 from exchange.members.models import Member
@@ -85,7 +85,7 @@ def _effect(uow, action, flag, target, author, reason, days) -> dict:
     if action == "hide":
         hidden = targets.set_hidden(target, True)
         if hidden and isinstance(target, Ask):
-            tell_author_hidden(uow, target, reason)
+            tell_hidden(uow, target, reason)
         return {"hidden": hidden}
     if action == "warn":
         sanctions.apply_warning(uow, author, reason, {"target_type": flag.target_type,
@@ -124,10 +124,18 @@ def set_ask_hidden(uow, *, actor, ask_id: int, hidden: bool, reason: str = ""):
     changed = targets.set_hidden(ask, hidden)
     uow.flush()
     if changed and hidden:
-        tell_author_hidden(uow, ask, reason)
+        tell_hidden(uow, ask, reason)
     audit.record(uow, actor=actor, action=action, target_type="ask", target_id=ask.id,
                  reason=reason, data={"author_id": ask.author_id, "changed": changed})
     return ask
+
+
+def tell_hidden(uow, ask: Ask, reason: str) -> None:
+    """A moderator hid an ask: its author hears why, and the helpers still holding an offer of
+    it (an open ask) hear it closed, so their pages stop offering it."""
+    tell_author_hidden(uow, ask, reason)
+    if ask.status == "open":
+        tell_offered_closed(uow, ask, "hidden")
 
 
 def tell_author_hidden(uow, ask: Ask, reason: str) -> None:

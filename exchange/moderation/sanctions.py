@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select, update
 
 from exchange import policy
 from exchange.asks.models import Ask
+from exchange.asks.service import tell_offered_closed
 from exchange.clock import utcnow
 from exchange.errors import Conflict, NotFound
 from exchange.events import MemberSuspended
@@ -58,6 +59,8 @@ def _hide_open_asks(uow, member: Member) -> list[int]:
         s.execute(update(Ask).where(Ask.id.in_(ids)).values(hidden=True)
                   .execution_options(synchronize_session="fetch"))
         s.add_all(SuspensionHide(ask_id=i, member_id=member.id) for i in ids)
+        for ask_id in ids:  # helpers offered these asks see them close on their pages
+            tell_offered_closed(uow, s.get(Ask, ask_id), "hidden")
     return ids
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from exchange import policy
+from exchange.asks.service import tell_offered_closed
 from exchange.clock import utcnow
 from exchange.errors import Conflict, RateLimited
 from exchange.members.models import Member
@@ -91,6 +92,8 @@ def flag(uow, *, actor, target_type: str, target_id: int, reason: str, note: str
     if weight >= _threshold(uow) and targets.set_hidden(target, True):
         row.hid_target = True
         _hidden_pending_review(uow, target_type, target_id, author)
+        if target_type == "ask" and target.status == "open":
+            tell_offered_closed(uow, target, "hidden")
     _tell_moderators(uow, target_type, target_id, weight, target.hidden, skip=author.id)
     uow.flush()
     return row

@@ -38,6 +38,7 @@ KINDS = (
     "mod.warning",
     "account.suspended",
     "ask.hidden",
+    "offer.closed",
 )
 
 

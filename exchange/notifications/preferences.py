@@ -3,7 +3,8 @@
 Three channels: ``live`` (the Socket.IO push while a page is open), ``email`` and ``push``
 (Web Push). Each kind has defaults (``DEFAULTS``) chosen so that what a helper or asker would
 want to hear of off the page reaches them, and the small things don't fill an inbox: offers,
-messages and thanks go everywhere; an ask someone else took is only live; nudges are never
+messages and thanks go everywhere; an ask someone else took, or one that
+closed before anyone took it, is only live; nudges are never
 emailed unless asked for.
 
 Some notices are not a member's to switch off (``ALWAYS``): a moderator's warning, a
@@ -56,6 +57,7 @@ DEFAULTS: dict[str, Channels] = {
     "mod.warning": ALL,
     "account.suspended": ALL,
     "ask.hidden": ALL,
+    "offer.closed": LIVE_ONLY,
 }
 ALWAYS = frozenset({"mod.warning", "account.suspended", "ask.hidden"})
 
@@ -78,6 +80,7 @@ LABELS: dict[str, str] = {
     "mod.warning": "notes from the moderators",
     "account.suspended": "changes to your account",
     "ask.hidden": "an ask of yours being hidden by a moderator",
+    "offer.closed": "an ask you were offered closing before anyone took it",
     "digest": "the digest of open asks",
 }
 DIGESTS = ("off", "daily", "weekly")

@@ -103,3 +103,10 @@ def settle_pass(uow, *, ask, member_id: int) -> None:
                                                    Offer.member_id == member_id))
     if offer is not None and offer.response is None:
         offer.response, offer.responded_at = "passed", utcnow()
+
+
+def pending_holders(session, *, ask_id: int) -> list[int]:
+    """The helpers holding an offer of this ask they haven't answered (live or not: a helper
+    offered in their quiet hours still sees it in their feed), in member order."""
+    return list(session.scalars(select(Offer.member_id).where(
+        Offer.ask_id == ask_id, Offer.response.is_(None)).order_by(Offer.member_id)))

@@ -259,3 +259,12 @@ def test_the_templates_render_without_a_base_url_setting():
 def test_an_accepted_ask_links_to_its_conversation():
     _, _, html = rendered(notifications_context("ask.accepted"))
     assert f'href="{BASE}/asks/42"' in html and ">Open the conversation</a>" in html
+
+
+def test_a_closed_offer_names_a_hidden_ask_nowhere():
+    """A moderator's hide reaches offered helpers without the ask's title, even by email."""
+    _, text, html = rendered(notifications_context("offer.closed.hidden"))
+    assert SAMPLES["ask.offered"][1]["ask"]["title"] not in text + html
+    assert "An ask you were offered doesn't need a helper any more" in text
+    _, text, _ = rendered(notifications_context("offer.closed.cancelled"))
+    assert "The person who asked doesn't need it any more" in text

@@ -41,6 +41,7 @@ DATA = {
     "account.suspended": {"until": "2030-01-01T00:00:00+00:00", "reason": "SECRET-REASON",
                           "message": OURS},
     "ask.hidden": {"ask": ASK, "message": OURS, "reason": "SECRET-REASON"},
+    "offer.closed": {"ask_id": 42, "why": "cancelled", "title": "SECRET-TITLE"},
 }
 
 
@@ -130,3 +131,12 @@ def test_a_note_missing_what_its_words_name_still_gets_kind_words():
 def test_thanks_with_details_name_who_sent_them():
     sent = payload("thanks.received", details=True)
     assert sent["body"] == "SECRET-NAME thanked you: “SECRET-THANKS so kind”"
+
+
+def test_a_closed_offer_replaces_the_offer_on_the_device_and_links_home():
+    offered = pushes.push_message(note("ask.offered"), Member(), SETTINGS)
+    closed = pushes.push_message(note("offer.closed"), Member(), SETTINGS)
+    assert offered.topic == closed.topic == "ask-42"
+    sent = payload("offer.closed", details=True)
+    assert sent["tag"] == "ask-42" and sent["url"] == "https://exchange.example.org/home"
+    assert "SECRET-TITLE" not in json.dumps(sent)  # said the same for a hidden one
