@@ -143,8 +143,8 @@ def test_a_second_helper_sees_the_offer_was_taken(visit, job_api, run_jobs):
     expect(first.locator("#offers li.fresh")).to_contain_text("decorator")
     expect(second.locator("#offers li.fresh")).to_contain_text("decorator")
     first.locator("#offers button.accept").click()
-    expect(second.locator("#offers li .status")).to_contain_text("Someone else is helping")
-    expect(second.locator("#offers button.accept")).to_be_disabled()
+    expect(second.locator("#offers li.closed")).to_contain_text("This one found a helper")
+    expect(second.locator("#offers button.accept")).to_have_count(0)
 
 
 def test_after_the_server_restarts_the_page_catches_up_on_what_it_missed(

@@ -16,6 +16,15 @@ export const STATUS = {
   expired: "This one closed without a helper this time. That happens — it says nothing about you or the ask.",
 };
 
+/* An offer that no longer needs anyone, as its card says once it closed (live or on trying to
+ * take it): what happened, truthfully, and never anyone's failing. */
+export const OFFER_CLOSED = {
+  taken: "This one found a helper. Thank you for offering.",
+  cancelled: "The person who asked doesn't need this one any more. Thank you for looking.",
+  expired: "This ask's time has passed, so there's nothing to do. Thank you for looking.",
+  hidden: "This ask isn't open any more, so there's nothing to do. Thank you for looking.",
+};
+
 const UPDATE_TEXT = {
   "ask.offered": (d) => `You might be a good fit for “${d.ask.title}”.`,
   "ask.taken": (d) => `“${d.ask.title}” found a helper. Thank you for being there.`,
@@ -31,6 +40,9 @@ const UPDATE_TEXT = {
     (d.reason ? ` Their reason: “${d.reason}”.` : "") + " You're welcome to post it again with changes.",
   "mod.warning": (d) => `${d.message}` + (d.reason ? ` The moderator's reason: “${d.reason}”.` : ""),
   "account.suspended": (d) => `${d.message}` + (d.reason ? ` The moderator's reason: “${d.reason}”.` : ""),
+  "offer.closed": (d) => d.title
+    ? `“${d.title}” doesn't need a helper any more. Thank you for looking.`
+    : "An ask you were offered isn't open any more. Thank you for looking.",
   "message.new": (d) => `${d.message.author.display_name} sent you a message: “${d.message.body.slice(0, 80)}”`,
 };
 

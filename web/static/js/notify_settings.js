@@ -14,6 +14,7 @@ import { byId, el, showError } from "./dom.js";
 export const KINDS = [
   ["ask.offered", "An ask you could help with"],
   ["ask.taken", "An ask you were offered found a helper"],
+  ["offer.closed", "An ask you were offered closes before anyone takes it"],
   ["ask.accepted", "Someone takes your ask"],
   ["ask.withdrawn", "Your helper steps back"],
   ["ask.delivered", "Your helper says it's done"],

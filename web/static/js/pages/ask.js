@@ -3,7 +3,7 @@
  * from feeds, notifications and emails land here. */
 
 import { api, explain } from "../api.js";
-import { PAUSED, STATUS, updateText } from "../asks.js";
+import { OFFER_CLOSED, PAUSED, STATUS, updateText } from "../asks.js";
 import { conversation, messageArrived } from "../conversation.js";
 import { byId, el, person } from "../dom.js";
 import { Feed, liveStream } from "../live.js";
@@ -149,6 +149,12 @@ class AskPage {
     if (data.ask && data.ask.id === this.id && kind !== "ask.offered") this.show(data.ask, data.reason);
     if (kind === "ask.taken" && data.ask && data.ask.id === this.id) {
       byId("step-status").textContent = updateText(kind, data) || "";
+    }
+    if (kind === "offer.closed" && data.ask_id === this.id) {
+      // An offer of this ask closed (cancelled, expired, hidden): nothing left to press.
+      byId("ask-state").textContent = OFFER_CLOSED[data.why] || OFFER_CLOSED.hidden;
+      byId("next-step").replaceChildren();
+      byId("step-status").textContent = "";
     }
     if (kind === "message.new" && data.ask_id === this.id) messageArrived(data, this.me);
   }

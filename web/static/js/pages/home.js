@@ -2,7 +2,7 @@
  * help with, each card closing its loop through the API; pushes come through the live feed. */
 
 import { api, explain } from "../api.js";
-import { PAUSED, STATUS, describe, updateText } from "../asks.js";
+import { OFFER_CLOSED, PAUSED, STATUS, describe, updateText } from "../asks.js";
 import { conversation, messageArrived } from "../conversation.js";
 import { Composer } from "../composer.js";
 import { byId, el, person, refreshEmpty } from "../dom.js";
@@ -131,11 +131,13 @@ export class Home {
       if (r.ok) {
         this.drop(this.lists.offers, ask.id);
         this.showHelping(r.data);
+      } else if (r.status === 409 || r.status === 404) {
+        // Gone while it was on the page: the server says which (taken by someone else, or
+        // closed), and the card says so instead of offering it again.
+        this.closeOffer(ask.id, explain(r.data), ask.title);
       } else {
-        // The server says which it was: taken by someone else, or cancelled or closed.
         status.textContent = explain(r.data);
-        pass.disabled = false;
-        help.disabled = r.status === 409;
+        help.disabled = pass.disabled = false;
       }
     });
     pass.addEventListener("click", async () => {
@@ -151,12 +153,15 @@ export class Home {
     li.append(el("div", { class: "actions" }, help, pass, status, reportButton("ask", ask.id)));
   }
 
-  offerTaken(ask) {
-    const li = this.lists.offers.querySelector(`:scope > li[data-ask="${ask.id}"]`);
+  /* An offered ask that no longer needs anyone (taken, cancelled, expired, hidden): its card
+   * keeps only its title (none for a hidden one) and a short note, with nothing to press. */
+  closeOffer(askId, note, title) {
+    const li = this.lists.offers.querySelector(`:scope > li[data-ask="${askId}"]`);
     if (!li) return;
-    li.querySelectorAll("button.accept").forEach((b) => { b.disabled = true; });
-    li.querySelector(".status").textContent =
-      "Someone else is helping with this one — thank you for offering.";
+    li.classList.remove("fresh");
+    li.classList.add("closed");
+    li.replaceChildren(...(title ? [el("strong", { class: "title" }, title)] : []),
+      el("p", { class: "meta closed-note", role: "status" }, note));
   }
 
   /* A button that POSTs `path` (with `body()` if given) and hands the result to `done`. */
@@ -243,10 +248,13 @@ export class Home {
     const ask = data.ask;
     if (ask) {
       if (kind === "ask.offered") this.showOffer(ask, true, data.reasons);
-      if (kind === "ask.taken") this.offerTaken(ask);
+      if (kind === "ask.taken") this.closeOffer(ask.id, OFFER_CLOSED.taken, ask.title);
       if (ask.author && ask.author.handle === this.me) this.showMine(ask, data.reason);
       if (ask.helper && ask.helper.handle === this.me) this.showHelping(ask);
       if (kind === "ask.confirmed") this.loadBalance();
+    }
+    if (kind === "offer.closed") {
+      this.closeOffer(data.ask_id, OFFER_CLOSED[data.why] || OFFER_CLOSED.hidden, data.title);
     }
     if (kind === "message.new" && data.message) messageArrived(data, this.me);
     const text = updateText(kind, data);
