@@ -63,6 +63,39 @@ def test_someone_not_involved_sees_a_taken_ask_without_buttons_and_a_missing_one
     expect(page.locator("#loading")).to_contain_text("We couldn't find that ask")
 
 
+def test_an_offered_helper_on_the_ask_page_sees_it_close_live_when_it_is_cancelled(
+        visit, job_api, run_jobs):
+    asker = job_api.member("asker")
+    job_api.member("helper", skills=["python"])
+    ask = job_api.ask(asker, title="Explain a Python closure to me", tags=["python"])
+    run_jobs()  # the helper holds an offer of it
+    page = visit().sign_in("helper")
+    page.goto(page.url.replace("/home", f"/asks/{ask['id']}"))
+    page.wait_for_selector("#live[data-state=live]")
+    expect(page.locator("#next-step button.accept")).to_have_text("I can help")
+    page.evaluate("window.sameDocument = true")
+    assert job_api.call(asker, "POST", f"/asks/{ask['id']}/cancel").status_code == 200
+    expect(page.locator("#ask-state")).to_have_text(
+        "The person who asked doesn't need this one any more. Thank you for looking.",
+        timeout=60_000)
+    expect(page.locator("#next-step button")).to_have_count(0)
+    assert page.evaluate("window.sameDocument") is True  # live, not reloaded
+
+
+def test_taking_an_ask_cancelled_unseen_says_so_and_leaves_nothing_to_press(visit, job_api):
+    asker = job_api.member("asker")
+    job_api.member("helper")
+    ask = job_api.ask(asker, title="Explain a Python closure to me")  # never offered: no push
+    page = visit().sign_in("helper")
+    page.goto(page.url.replace("/home", f"/asks/{ask['id']}"))
+    expect(page.locator("#next-step button.accept")).to_have_text("I can help")
+    assert job_api.call(asker, "POST", f"/asks/{ask['id']}/cancel").status_code == 200
+    page.click("#next-step button.accept")
+    expect(page.locator("#step-status")).to_contain_text("doesn't need this one any more")
+    expect(page.locator("#step-status")).not_to_contain_text("Someone else")
+    expect(page.locator("#next-step button")).to_have_count(0)
+
+
 def test_the_cards_on_home_link_to_their_ask_page(visit, job_api):
     ada = job_api.member("ada")
     ask = job_api.ask(ada, title="Help me name my sourdough starter")

@@ -122,6 +122,8 @@ class AskPage {
       else {
         button.disabled = false;
         byId("step-status").textContent = explain(r.data);
+        // Taken or closed meanwhile: the answer says which, and nothing is left to press.
+        if (path === "accept" && (r.status === 409 || r.status === 404)) byId("next-step").replaceChildren();
       }
     });
     return button;

@@ -117,6 +117,7 @@ export class Home {
   showOffer(ask, fresh, reasons) {
     if (ask.author && ask.author.handle === this.me) return;
     const li = this.item(this.lists.offers, ask);
+    li.classList.remove("closed");
     li.classList.toggle("fresh", Boolean(fresh));
     // New is said in words (and a border), not by the background colour alone.
     if (fresh) li.append(el("span", { class: "badge new" }, "New"));
