@@ -75,3 +75,100 @@ def given_and_received(months: Sequence, *, chart_id: str = "give-receive") -> M
         '<text x="84">received</text></g>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+# --- community health, for moderators ---------------------------------------------------------
+# Small single-series bar charts. Each bar carries its figure as text above it (not colour
+# alone), its own <title>, and the chart a <desc> that says the whole picture in a sentence.
+
+SMALL_W, SMALL_H = 320, 130
+WEEKDAYS = (("mon", "Mon", "Monday"), ("tue", "Tue", "Tuesday"), ("wed", "Wed", "Wednesday"),
+            ("thu", "Thu", "Thursday"), ("fri", "Fri", "Friday"), ("sat", "Sat", "Saturday"),
+            ("sun", "Sun", "Sunday"))
+
+
+def _plain_top(value: int) -> int:
+    for step in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000):
+        if value <= step:
+            return step
+    return ((value + 999) // 1000) * 1000
+
+
+def bars(items: Sequence[tuple[str, str, int, str]], *, chart_id: str, title: str,
+         desc: str) -> Markup:
+    """One bar per item, left to right in the order given: ``(key, label, value, tooltip)``."""
+    top = _plain_top(max([value for _, _, value, _ in items] + [1]))
+    left, bottom, top_pad = 6, 22, 16
+    plot_w, plot_h = SMALL_W - 2 * left, SMALL_H - top_pad - bottom
+    slot = plot_w / max(len(items), 1)
+    bar = slot * 0.6
+    parts = [
+        f'<svg class="chart small" id="{chart_id}" viewBox="0 0 {SMALL_W} {SMALL_H}" '
+        f'role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
+        'preserveAspectRatio="xMidYMid meet">',
+        f'<title id="{chart_id}-t">{escape(title)}</title>',
+        f'<desc id="{chart_id}-d">{escape(desc)}</desc>',
+        f'<line class="axis" x1="{left}" y1="{top_pad + plot_h}" x2="{SMALL_W - left}" '
+        f'y2="{top_pad + plot_h}"/>',
+    ]
+    for i, (key, label, value, tooltip) in enumerate(items):
+        x = left + i * slot + (slot - bar) / 2
+        h = plot_h * value / top
+        y = top_pad + plot_h - h
+        middle = x + bar / 2
+        parts.append(
+            f'<rect class="bar given" data-key="{escape(key)}" data-value="{value}" '
+            f'x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}">'
+            f'<title>{escape(tooltip)}</title></rect>'
+            f'<text class="figure" x="{middle:.1f}" y="{y - 3:.1f}" '
+            f'text-anchor="middle">{value}</text>'
+            f'<text class="month" x="{middle:.1f}" y="{SMALL_H - 6}" '
+            f'text-anchor="middle">{escape(label)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"1 {one}" if n == 1 else f"{n} {many}"
+
+
+def health_charts(view: dict) -> list[dict]:
+    """The community health view (``exchange.moderation.health``) as three small charts:
+    asks waiting per tag (the busiest six), helpers per weekday Monday to Sunday, and flags
+    per week, oldest first."""
+    waiting = view["waiting"][:6]
+    waiting_items = [(w["tag"], w["tag"][:10], w["asks"],
+                      f'{w["tag"]}: {_count(w["asks"], "ask", "asks")} waiting')
+                     for w in waiting]
+    total = sum(w["asks"] for w in view["waiting"])
+    waiting_desc = ("No ask is waiting for a helper." if not waiting else
+                    "Asks waiting for a helper, by tag: " + "; ".join(
+                        f'{w["tag"]} {w["asks"]}' for w in waiting) + ".")
+    days = view["helpers_by_weekday"]
+    day_items = [(key, short, days[key],
+                  f"{long}: {_count(days[key], 'helper', 'helpers')} with time")
+                 for key, short, long in WEEKDAYS]
+    scarce = min(WEEKDAYS, key=lambda d: days[d[0]])
+    day_desc = ("Helpers with time each weekday, Monday to Sunday: " + ", ".join(
+        f"{long} {days[key]}" for key, _, long in WEEKDAYS) +
+        f". The fewest on {scarce[2]}.")
+    weeks = view["flags_per_week"]
+    week_items = [(str(w["week_start"]), f'{w["week_start"]:%d %b}', w["flags"],
+                   f'Week of {w["week_start"]:%d %B}: {_count(w["flags"], "flag", "flags")}')
+                  for w in weeks]
+    flags_desc = (f"Flags per week over the last {len(weeks)} weeks, oldest first: " +
+                  ", ".join(str(w["flags"]) for w in weeks) + ".")
+    return [
+        {"name": "waiting", "title": "Asks waiting, by tag",
+         "summary": _count(total, "ask", "asks") + " waiting",
+         "svg": bars(waiting_items, chart_id="chart-waiting", title="Asks waiting, by tag",
+                     desc=waiting_desc)},
+        {"name": "weekdays", "title": "Helpers with time, by weekday",
+         "summary": f"fewest on {scarce[2]}",
+         "svg": bars(day_items, chart_id="chart-weekdays",
+                     title="Helpers with time, by weekday", desc=day_desc)},
+        {"name": "flags", "title": "Flags per week",
+         "summary": _count(weeks[-1]["flags"] if weeks else 0, "flag", "flags") + " this week",
+         "svg": bars(week_items, chart_id="chart-flags", title="Flags per week",
+                     desc=flags_desc)},
+    ]

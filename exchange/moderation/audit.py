@@ -18,16 +18,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import and_, or_, select, text
 
+from exchange.asks.models import Ask
 from exchange.clock import utcnow
+from exchange.conversation.models import Message
+from exchange.members.models import Member
 from exchange.members.service import get_by_handle
 from exchange.moderation.models import AuditEntry
 from exchange.pagination import keyset_page
 from exchange.policy import require
 
 GENESIS = "0" * 64
+# Every action the log can hold, for the filter's choices (the system's own is ``auto_hide``).
+ACTIONS = ("auto_hide", "dismiss", "hide", "restore", "warn", "suspend", "ban", "reinstate",
+           "set_role", "reverse_transfer")
 LOCK_KEY = 740_512_001  # the advisory lock that serializes appends on PostgreSQL
 
 
@@ -77,24 +84,58 @@ def verify(session, batch: int = 500) -> int | None:
         after = rows[-1].id
 
 
+def about_member(member_id: int):
+    """Entries about a member: on the member themselves, or on one of their asks or messages."""
+    return or_(
+        and_(AuditEntry.target_type == "member", AuditEntry.target_id == member_id),
+        and_(AuditEntry.target_type == "ask",
+             AuditEntry.target_id.in_(select(Ask.id).where(Ask.author_id == member_id))),
+        and_(AuditEntry.target_type == "message",
+             AuditEntry.target_id.in_(select(Message.id).where(Message.author_id == member_id))))
+
+
+def about_whom(session, entry: AuditEntry) -> Member | None:
+    """The member an entry is about: its target, or the author of its ask or message."""
+    if entry.target_type == "member":
+        return session.get(Member, entry.target_id)
+    model = {"ask": Ask, "message": Message}.get(entry.target_type)
+    row = session.get(model, entry.target_id) if model is not None else None
+    return session.get(Member, row.author_id) if row is not None else None
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
 def page(session, *, actor_id=None, action=None, target_type=None, target_id=None,
+         member_id=None, since: date | None = None, until: date | None = None,
          cursor=None, limit=50) -> tuple[list[AuditEntry], int | None]:
-    """Newest first, filtered (``exchange.pagination``)."""
+    """Newest first, filtered (``exchange.pagination``); ``since`` and ``until`` are UTC days,
+    both included."""
     query = select(AuditEntry)
     for column, value in ((AuditEntry.actor_id, actor_id), (AuditEntry.action, action),
                           (AuditEntry.target_type, target_type),
                           (AuditEntry.target_id, target_id)):
         if value is not None:
             query = query.where(column == value)
+    if member_id is not None:
+        query = query.where(about_member(member_id))
+    if since is not None:
+        query = query.where(AuditEntry.created_at >= _midnight(since))
+    if until is not None:
+        query = query.where(AuditEntry.created_at < _midnight(until + timedelta(days=1)))
     return keyset_page(session, query, AuditEntry.id, cursor=cursor, limit=limit)
 
 
-def read(session, *, actor, actor_handle: str | None = None, **filters):
-    """``GET /mod/audit``: moderators read the log, filtered; an unknown actor matches none."""
+def read(session, *, actor, actor_handle: str | None = None, member_handle: str | None = None,
+         **filters):
+    """``GET /mod/audit``: moderators read the log, filtered; an unknown actor or member
+    matches none."""
     require(actor, "review")
-    if actor_handle is not None:
-        member = get_by_handle(session, actor_handle)
-        if member is None:
-            return [], None
-        filters["actor_id"] = member.id
+    for handle, key in ((actor_handle, "actor_id"), (member_handle, "member_id")):
+        if handle is not None:
+            member = get_by_handle(session, handle)
+            if member is None:
+                return [], None
+            filters[key] = member.id
     return page(session, **filters)

@@ -33,6 +33,7 @@ def health(session, *, actor, weeks: int = 8, now: datetime | None = None) -> di
         "generated_at": now,
         "waiting": waiting_by_tag(session, now),
         "supply": supply_by_skill(session),
+        "helpers_by_weekday": helpers_by_weekday(session),
         "median_seconds_to_first_offer": stats.median_first_offer(session),
         "median_seconds_to_match": stats.median_to_match(session),
         "flags_per_week": flags_per_week(session, now, weeks),
@@ -82,6 +83,18 @@ def supply_by_skill(session) -> list[dict]:
         days[skill][WEEKDAYS[weekday]] = count
     return [{"skill": skill, "helpers": totals[skill], "by_weekday": days[skill]}
             for skill in sorted(totals, key=lambda s: (totals[s], s))]
+
+
+def helpers_by_weekday(session) -> dict[str, int]:
+    """How many members open to helping (active, helping, not hidden) have a weekly slot on
+    each weekday, Monday first (a dict in ``WEEKDAYS`` order; JSON may reorder the keys, so
+    readers go by ``WEEKDAYS``, never by the order the keys arrive in)."""
+    rows = dict(session.execute(
+        select(AvailabilitySlot.weekday, func.count(func.distinct(AvailabilitySlot.member_id)))
+        .join(Member, Member.id == AvailabilitySlot.member_id)
+        .where(Member.status == "active", Member.helping.is_(True), Member.hidden.is_(False))
+        .group_by(AvailabilitySlot.weekday)).all())
+    return {day: int(rows.get(i, 0)) for i, day in enumerate(WEEKDAYS)}
 
 
 def flags_per_week(session, now: datetime, weeks: int) -> list[dict]:

@@ -106,6 +106,15 @@ def _log(uow, actor, action, member, reason, data=None) -> None:
                  reason=reason, data=data)
 
 
+def warn(uow, *, actor, handle: str, reason: str) -> Member:
+    """A word from a moderator: the member gets ``mod.warning`` with the reason."""
+    member = member_or_404(uow.session, handle)
+    _act(uow, actor, "warn", member)
+    apply_warning(uow, member, reason)
+    _log(uow, actor, "warn", member, reason)
+    return member
+
+
 def suspend(uow, *, actor, handle: str, days: int, reason: str) -> Member:
     member = member_or_404(uow.session, handle)
     _act(uow, actor, "suspend", member)

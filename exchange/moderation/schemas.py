@@ -6,16 +6,24 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from exchange.asks.schemas import PersonSchema
 from exchange.moderation.actions import ACTIONS
+from exchange.moderation.audit import ACTIONS as AUDIT_ACTIONS
 from exchange.moderation.models import REASONS, TARGET_TYPES
 from exchange.validation import HANDLE_RE, Chars, Id, Int, QueryInt, Text, no_nul
 
 ROLES = ("member", "moderator", "admin")
 
 
+NEED_REASON = "Please give a reason in a few kind words: the member may read it."
+
+
+def _not_blank(value: str) -> None:
+    if value and not value.strip():  # an empty one is the length rule's to word
+        raise ValidationError(NEED_REASON)
+
+
 def _reason(required: bool = True) -> fields.String:
     if required:
-        return Text(1, 500, required=True, validate=no_nul,
-                    short="Please give a reason in a few kind words: the member may read it.")
+        return Text(1, 500, required=True, validate=[no_nul, _not_blank], short=NEED_REASON)
     return fields.String(load_default="", validate=[Chars(max=500), no_nul])
 
 
@@ -113,18 +121,40 @@ class MemberStatusSchema(Schema):
     suspended_until = fields.DateTime(allow_none=True)
 
 
+HANDLE_WORDS = "A handle is 3 to 30 lowercase letters, digits or '_', like sam_reads."
+
+
+def _handle(**kwargs) -> fields.String:
+    return fields.String(validate=validate.Regexp(HANDLE_RE.pattern, error=HANDLE_WORDS),
+                         **kwargs)
+
+
 class AuditQuerySchema(Schema):
-    actor = fields.String(validate=validate.Regexp(HANDLE_RE.pattern))
-    action = fields.String(validate=[validate.Length(1, 32), no_nul])
+    actor = _handle(metadata={"description": "the moderator who acted (their handle)"})
+    member = _handle(metadata={
+        "description": "entries about this member: on them, or on their asks or messages"})
+    action = fields.String(validate=validate.OneOf(
+        AUDIT_ACTIONS, error="Please choose one of the kinds of action in the list."))
     target_type = fields.String(validate=[validate.Length(1, 16), no_nul])
     target_id = QueryInt(validate=validate.Range(min=1, max=2**31 - 1))
+    since = fields.Date(metadata={"description": "from this day (UTC), included"})
+    until = fields.Date(metadata={"description": "to this day (UTC), included"})
     cursor = QueryInt(validate=validate.Range(min=1, max=2**31 - 1))
     limit = QueryInt(load_default=50, validate=validate.Range(min=1, max=200))
+
+    @validates_schema
+    def _order(self, data, **kwargs):
+        since, until = data.get("since"), data.get("until")
+        if since is not None and until is not None and until < since:
+            raise ValidationError("Please choose an end date on or after the start date.",
+                                  "until")
 
 
 class AuditEntrySchema(Schema):
     id = fields.Integer()
     actor = fields.Nested(PersonSchema, allow_none=True)
+    about = fields.Nested(PersonSchema, allow_none=True, metadata={
+        "description": "the member the entry is about: the target, or its author"})
     action = fields.String()
     target_type = fields.String()
     target_id = fields.Integer()
@@ -137,6 +167,42 @@ class AuditEntrySchema(Schema):
 class AuditPageSchema(Schema):
     items = fields.List(fields.Nested(AuditEntrySchema))
     next_cursor = fields.Integer(allow_none=True)
+
+
+class MemberFactsSchema(Schema):
+    handle = fields.String()
+    display_name = fields.String()
+    role = fields.String()
+    status = fields.String()
+    suspended_until = fields.DateTime(allow_none=True)
+    hidden = fields.Boolean()
+    created_at = fields.DateTime()
+    trust_level = fields.Integer(metadata={"description": "0-3, see docs/moderation.md"})
+
+
+class MemberAskSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    status = fields.String()
+    hidden = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class MemberFlagSchema(QueueFlagSchema):
+    target_type = fields.String()
+    target_id = fields.Integer()
+    status = fields.String()
+
+
+class MemberViewSchema(Schema):
+    member = fields.Nested(MemberFactsSchema)
+    may = fields.List(fields.String(), metadata={
+        "description": "the actions the calling moderator may take on this member"})
+    asks = fields.List(fields.Nested(MemberAskSchema), metadata={"description": "latest 50"})
+    flags = fields.List(fields.Nested(MemberFlagSchema), metadata={
+        "description": "flags against the member and their content, latest 50"})
+    actions = fields.List(fields.Nested(AuditEntrySchema), metadata={
+        "description": "audit entries about the member, latest 50"})
 
 
 class TransferSchema(Schema):
@@ -188,3 +254,17 @@ class HealthSchema(Schema):
     median_seconds_to_first_offer = fields.Float(allow_none=True)
     median_seconds_to_match = fields.Float(allow_none=True)
     flags_per_week = fields.List(fields.Nested(FlagWeekSchema))
+    helpers_by_weekday = fields.Nested(WeekdaysSchema, metadata={
+        "description": "members open to helping with a weekly slot on each weekday"})
+
+
+class HealthChartSchema(Schema):
+    name = fields.String()
+    title = fields.String()
+    summary = fields.String()
+    svg = fields.String(metadata={"description": "an inline SVG image with title and desc"})
+
+
+class HealthChartsSchema(Schema):
+    generated_at = fields.DateTime()
+    charts = fields.List(fields.Nested(HealthChartSchema))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ast
 import inspect
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
+from exchange.clock import utcnow
 from exchange.moderation import actions, audit, sanctions, service
 from exchange.moderation.models import AuditEntry
 from tests.fixtures.databases import guards_lifted
@@ -137,3 +139,57 @@ def test_audit_rows_cannot_be_changed_behind_the_log(api, mod, db, app, statemen
     assert [e.reason for e in entries(db)] == ["spam"]  # the row is untouched
     assert _audit_routes_methods(app) == {"GET"}  # and no route offers anything but reading
     assert api.call(mod, "DELETE", "/mod/audit").status_code == 405
+
+
+def test_the_audit_log_filters_by_the_member_it_is_about(api, mod, flag):
+    robin, other = api.member("robin"), api.member("other")
+    ask = api.ask(robin)
+    talk = api.matched(robin, other, title="Talk me through a sourdough starter")
+    r = api.call(other, "POST", f"/asks/{talk['id']}/messages", json={"body": "Buy my course!"})
+    message = r.get_json()
+    r = flag(robin, "message", message["id"])
+    api.call(mod, "POST", f"/mod/flags/{r.get_json()['id']}/resolve",
+             json={"action": "hide", "reason": "An advert."})
+    api.call(mod, "POST", f"/mod/asks/{ask['id']}/hide", json={"reason": "Off topic."})
+    api.call(mod, "POST", "/mod/members/robin/warn", json={"reason": "Be kind."})
+    assert [(e["action"], e["target_type"]) for e in read(api, mod, "?member=robin")] == [
+        ("warn", "member"), ("hide", "ask")]
+    assert [(e["target_type"], e["about"]["handle"]) for e in read(api, mod, "?member=other")] \
+        == [("message", "other")]
+    assert read(api, mod, "?member=nobody_here") == []
+
+
+def test_the_audit_log_filters_by_days_both_included(api, mod, db):
+    ask = api.ask(api.member())
+    for name in ("hide", "restore", "hide"):
+        api.call(mod, "POST", f"/mod/asks/{ask['id']}/{name}", json={"reason": name})
+    today = utcnow().date()
+    with db.engine.begin() as conn, guards_lifted(conn):  # the first, three days ago
+        first = conn.scalar(select(AuditEntry.id).order_by(AuditEntry.id).limit(1))
+        conn.execute(update(AuditEntry).where(AuditEntry.id == first)
+                     .values(created_at=utcnow() - timedelta(days=3)))
+    day = (today - timedelta(days=3)).isoformat()
+    assert [e["reason"] for e in read(api, mod, f"?since={day}&until={day}")] == ["hide"]
+    assert [e["reason"] for e in read(api, mod, f"?since={today.isoformat()}")] == [
+        "hide", "restore"]
+    assert [e["reason"] for e in read(api, mod, f"?until={day}")] == ["hide"]
+
+
+@pytest.mark.parametrize(("query", "field", "words"), [
+    ("?since=2026-05-02&until=2026-05-01", "until",
+     "Please choose an end date on or after the start date."),
+    ("?action=delete_everything", "action",
+     "Please choose one of the kinds of action in the list."),
+    ("?actor=Not%20A%20Handle", "actor", "A handle is 3 to 30 lowercase letters, digits or '_', "
+                                         "like sam_reads."),
+    ("?member=x", "member", "A handle is 3 to 30 lowercase letters, digits or '_', "
+                            "like sam_reads."),
+    ("?since=yesterday", "since", None),
+])
+def test_a_bad_filter_is_a_422_naming_the_field(api, mod, query, field, words):
+    r = api.call(mod, "GET", f"/mod/audit{query}")
+    assert r.status_code == 422, r.get_json()
+    errors = r.get_json()["errors"]["query"]
+    assert list(errors) == [field]
+    if words is not None:
+        assert errors[field] == [words]

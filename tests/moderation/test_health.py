@@ -3,6 +3,7 @@ weekday, the medians, flags per week (``GET /mod/health``)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -113,4 +114,48 @@ def test_a_window_out_of_range_is_a_422(api, mod, weeks):
 
 def test_members_cannot_see_it(api):
     r = api.call(api.member(), "GET", "/mod/health")
+    assert (r.status_code, r.get_json()["reason"]) == (403, "not_moderator")
+
+
+def test_helpers_by_weekday_count_each_member_once_monday_first(api, mod, client):
+    api.member(skills=["python", "statistics"], availability=[
+        {"weekday": 0, "start": "09:00", "end": "12:00"},
+        {"weekday": 0, "start": "14:00", "end": "15:00"},
+        {"weekday": 6, "start": "18:00", "end": "20:00"}])
+    api.member(skills=["python"], availability=[{"weekday": 2, "start": "10:00", "end": "11:00"}])
+    api.member(skills=["python"], helping=False, availability=[
+        {"weekday": 2, "start": "10:00", "end": "11:00"}])
+    days = _health(api, mod)["helpers_by_weekday"]
+    assert days == {"mon": 1, "tue": 0, "wed": 1, "thu": 0, "fri": 0, "sat": 0, "sun": 1}
+
+
+def test_the_charts_are_svg_with_weekdays_monday_to_sunday(api, mod, flag):
+    api.member(skills=["cooking"], availability=[{"weekday": 6, "start": "09:00", "end": "10:00"},
+                                                 {"weekday": 1, "start": "09:00", "end": "10:00"}])
+    api.ask(api.member(), title="Talk me through a sourdough starter", tags=["cooking"])
+    flag(api.member(), "member", api.member()["id"])
+    r = api.call(mod, "GET", "/mod/health/charts", query_string={"weeks": 4})
+    assert r.status_code == 200, r.get_json()
+    charts = {c["name"]: c for c in r.get_json()["charts"]}
+    assert list(charts) == ["waiting", "weekdays", "flags"]
+    days = re.findall(r'data-key="(\w+)" data-value="(\d+)"', charts["weekdays"]["svg"])
+    assert days == [("mon", "0"), ("tue", "1"), ("wed", "0"), ("thu", "0"), ("fri", "0"),
+                    ("sat", "0"), ("sun", "1")]
+    labels = re.findall(r'class="month"[^>]*>(\w+)<', charts["weekdays"]["svg"])
+    assert labels == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    assert re.findall(r'data-key="([\w()-]+)" data-value="(\d+)"',
+                      charts["waiting"]["svg"]) == [("cooking", "1")]
+    flags = re.findall(r'data-value="(\d+)"', charts["flags"]["svg"])
+    assert flags == ["0", "0", "0", "1"]  # oldest first: this week's flag is last
+    assert charts["flags"]["summary"] == "1 flag this week"
+    for chart in charts.values():
+        svg = chart["svg"]
+        assert svg.startswith("<svg") and 'role="img"' in svg and "<title" in svg and "<desc" in svg
+    assert "Sunday 1" in charts["weekdays"]["svg"] and "<script" not in "".join(
+        c["svg"] for c in charts.values())
+
+
+def test_the_charts_are_for_moderators_only(api):
+    member = api.member()
+    r = api.call(member, "GET", "/mod/health/charts")
     assert (r.status_code, r.get_json()["reason"]) == (403, "not_moderator")

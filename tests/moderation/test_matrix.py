@@ -56,6 +56,7 @@ HANDLE_FOR = {
     "POST /api/v1/mod/members/{handle}/suspend": "tess",
     "POST /api/v1/mod/members/{handle}/reinstate": "erin",  # the suspended member
     "POST /api/v1/mod/members/{handle}/role": "tess",
+    "POST /api/v1/mod/members/{handle}/warn": "tess",
 }
 ASK_FOR = {
     "POST /api/v1/mod/asks/{ask_id}/hide": "tess_open",
@@ -111,6 +112,10 @@ MATRIX: dict[str, dict[str, object]] = {
     "GET /api/v1/mod/audit":
         row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 200, 200),
     "GET /api/v1/mod/health":
+        row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 200, 200),
+    "GET /api/v1/mod/health/charts":
+        row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 200, 200),
+    "GET /api/v1/mod/members/{handle}":
         row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 200, 200),
     "GET /api/v1/mod/flags":
         row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 200, 200),
@@ -181,6 +186,8 @@ MATRIX: dict[str, dict[str, object]] = {
         row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 200, 200),
     "POST /api/v1/mod/members/{handle}/role":
         row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, (403, "admin_only"), 200),
+    "POST /api/v1/mod/members/{handle}/warn":
+        row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 200, 200),
     "POST /api/v1/mod/members/{handle}/suspend":
         row(SIGN_IN, STAFF, STAFF, STAFF, STAFF, STAFF, 200, 200),
     "POST /api/v1/mod/transfers/{transfer_id}/reverse":
@@ -312,6 +319,8 @@ PAGE_MATRIX: dict[str, dict[str, object]] = {
     "GET /home": row(TO_SIGNIN, 200, 200, 200, 200, 200, 200, 200),
     "GET /profile": row(TO_SIGNIN, 200, 200, 200, 200, 200, 200, 200),
     "GET /moderate": row(TO_SIGNIN, 404, 404, 404, 404, 404, 200, 200),
+    # The shell only, for any handle: the member comes from GET /api/v1/mod/members/{handle}.
+    "GET /moderate/members/<handle>": row(TO_SIGNIN, 404, 404, 404, 404, 404, 200, 200),
     # The shell only; the profile itself comes from GET /api/v1/members/{handle} (above).
     "GET /members/<handle>": row(TO_SIGNIN, 200, 200, 200, 200, 200, 200, 200),
     # The shell only, for any ask id: the ask comes from GET /api/v1/asks/{id}, which decides.

@@ -50,6 +50,7 @@ VALID_BODIES = {
     "POST /api/v1/mod/asks/{ask_id}/restore": {"reason": "Checked, it's fine."},
     "POST /api/v1/mod/members/{handle}/suspend": {"days": 3, "reason": "Repeated spam."},
     "POST /api/v1/mod/members/{handle}/reinstate": {"reason": "Served the suspension."},
+    "POST /api/v1/mod/members/{handle}/warn": {"reason": "Please keep replies kind."},
     "POST /api/v1/mod/members/{handle}/role": {"role": "moderator", "reason": "Volunteered."},
     "POST /api/v1/mod/transfers/{transfer_id}/reverse": {"reason": "Logged twice by mistake."},
     "POST /api/v1/auth/password-reset": {"email": "alice@example.org"},

@@ -10,14 +10,16 @@ from flask_smorest import Blueprint
 
 from exchange.asks.schemas import AskSchema
 from exchange.members.service import get_member
-from exchange.moderation import actions, audit, health, queue, sanctions
+from exchange.moderation import actions, audit, health, member_view, queue, sanctions
 from exchange.moderation.schemas import (
     AuditPageSchema,
     AuditQuerySchema,
     ClaimSchema,
+    HealthChartsSchema,
     HealthQuerySchema,
     HealthSchema,
     MemberStatusSchema,
+    MemberViewSchema,
     QueueQuerySchema,
     QueueSchema,
     ReasonSchema,
@@ -29,6 +31,7 @@ from exchange.moderation.schemas import (
     TransferSchema,
 )
 from exchange.policy import require
+from web import charts
 from web.auth import current_member
 from web.state import uow
 
@@ -87,6 +90,23 @@ for _name, _hidden in (("hide", True), ("restore", False)):
             blp.response(200, AskSchema)(_ask_visibility(_hidden))))
 
 
+@blp.route(f"/members/{HANDLE}", methods=["GET"])
+@blp.response(200, MemberViewSchema)
+def member(handle):
+    """One member as a moderator sees them: asks, flags, earlier actions, trust level."""
+    session = uow().session
+    view = member_view.member_view(session, actor=_moderator(), handle=handle)
+    return {**view, "actions": [_entry(session, e) for e in view["actions"]]}
+
+
+@blp.route(f"/members/{HANDLE}/warn", methods=["POST"])
+@blp.arguments(ReinstateSchema)
+@blp.response(200, MemberStatusSchema)
+def warn(data, handle):
+    """A word to the member (``mod.warning`` with the reason)."""
+    return _act(sanctions.warn, handle=handle, **data)
+
+
 @blp.route(f"/members/{HANDLE}/suspend", methods=["POST"])
 @blp.arguments(SuspendSchema)
 @blp.response(200, MemberStatusSchema)
@@ -120,8 +140,9 @@ def reverse(data, transfer_id):
 @blp.response(200, AuditPageSchema)
 def audit_log(query):
     session = uow().session
-    actor_handle = query.pop("actor", None)
-    rows, nxt = audit.read(session, actor=_moderator(), actor_handle=actor_handle, **query)
+    actor_handle, member_handle = query.pop("actor", None), query.pop("member", None)
+    rows, nxt = audit.read(session, actor=_moderator(), actor_handle=actor_handle,
+                           member_handle=member_handle, **query)
     return {"items": [_entry(session, r) for r in rows], "next_cursor": nxt}
 
 
@@ -133,8 +154,19 @@ def community_health(query):
     return health.health(uow().session, actor=_moderator(), **query)
 
 
+@blp.route("/health/charts", methods=["GET"])
+@blp.arguments(HealthQuerySchema, location="query")
+@blp.response(200, HealthChartsSchema)
+def community_health_charts(query):
+    """The same view as three small charts drawn here as SVG, for the moderation page to
+    refresh in place."""
+    view = health.health(uow().session, actor=_moderator(), **query)
+    return {"generated_at": view["generated_at"], "charts": charts.health_charts(view)}
+
+
 def _entry(session, row) -> dict:
     actor = get_member(session, row.actor_id) if row.actor_id else None
-    return {"id": row.id, "actor": actor, "action": row.action, "target_type": row.target_type,
+    return {"id": row.id, "actor": actor, "about": audit.about_whom(session, row),
+            "action": row.action, "target_type": row.target_type,
             "target_id": row.target_id, "reason": row.reason, "data": row.data,
             "created_at": row.created_at, "hash": row.hash}
