@@ -103,7 +103,9 @@ def bars(items: Sequence[tuple[str, str, int, str]], *, chart_id: str, title: st
     slot = plot_w / max(len(items), 1)
     bar = slot * 0.6
     parts = [
-        f'<svg class="chart small" id="{chart_id}" viewBox="0 0 {SMALL_W} {SMALL_H}" '
+        # xmlns: the page parses a refreshed chart as an SVG document, where it is needed.
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart small" id="{chart_id}" '
+        f'viewBox="0 0 {SMALL_W} {SMALL_H}" '
         f'role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
         'preserveAspectRatio="xMidYMid meet">',
         f'<title id="{chart_id}-t">{escape(title)}</title>',
@@ -153,9 +155,14 @@ def health_charts(view: dict) -> list[dict]:
         f"{long} {days[key]}" for key, _, long in WEEKDAYS) +
         f". The fewest on {scarce[2]}.")
     weeks = view["flags_per_week"]
-    week_items = [(str(w["week_start"]), f'{w["week_start"]:%d %b}', w["flags"],
-                   f'Week of {w["week_start"]:%d %B}: {_count(w["flags"], "flag", "flags")}')
-                  for w in weeks]
+    # "12 Oct", "19", "26", "2 Nov": the month only where it changes, so eight labels fit.
+    week_labels = [f'{w["week_start"].day} {w["week_start"]:%b}'
+                   if i == 0 or w["week_start"].month != weeks[i - 1]["week_start"].month
+                   else str(w["week_start"].day) for i, w in enumerate(weeks)]
+    week_items = [(str(w["week_start"]), label, w["flags"],
+                   f'Week of {w["week_start"].day} {w["week_start"]:%B}: '
+                   + _count(w["flags"], "flag", "flags"))
+                  for w, label in zip(weeks, week_labels, strict=True)]
     flags_desc = (f"Flags per week over the last {len(weeks)} weeks, oldest first: " +
                   ", ".join(str(w["flags"]) for w in weeks) + ".")
     return [

@@ -8,7 +8,7 @@ The pages hold no rules: each renders a shell naming itself in ``<body data-page
 browser modules (``static/js/``, started by ``boot.js``; no inline script) do everything through
 the same REST API and Socket.IO pushes as any other client, signed in with the session cookie,
 so the API's authorization is the pages' too; the one page only some members may see
-(``/moderate``) asks the same policy.
+(``/moderate`` and ``/moderate/members/<handle>``) asks the same policy.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from exchange.clock import utcnow
 from exchange.ledger import service as ledger
 from exchange.members import passwords
 from exchange.members import service as members
+from exchange.moderation import health as community_health
 from exchange.notifications import service as notes
 from exchange.policy import can
 from web import charts
@@ -184,8 +185,31 @@ def moderate():
         return redirect(url_for("pages.signin", next=request.path))
     if not can(member, "review"):
         abort(404)
-    since, since_seq = notes.latest(uow().session, member_id=member.id)
+    session = uow().session
+    since, since_seq = notes.latest(session, member_id=member.id)
+    view = community_health.health(session, actor=member, weeks=8)
     return render_template("moderate.html", member=member, since=since, since_seq=since_seq,
+                           csrf_token=generate_csrf(), charts=charts.health_charts(view),
+                           health_at=view["generated_at"], audit_actions=AUDIT_ACTIONS)
+
+
+# The audit log's kinds of action, as the filter offers them (docs/moderation.md).
+AUDIT_ACTIONS = (("hide", "Hidden"), ("restore", "Restored"), ("auto_hide", "Hidden by flags"),
+                 ("dismiss", "Flags dismissed"), ("warn", "Warned"), ("suspend", "Suspended"),
+                 ("reinstate", "Reinstated"), ("ban", "Banned"), ("set_role", "Role changed"),
+                 ("reverse_transfer", "Transfer reversed"))
+
+
+@pages.get("/moderate/members/<string(minlength=1, maxlength=40):handle>")
+def moderate_member(handle):
+    """One member as moderators see them: asks, flags, earlier actions, trust level, and the
+    actions with their reasons. The page module reads ``GET /api/v1/mod/members/{handle}``."""
+    member = _signed_in()
+    if member is None:
+        return redirect(url_for("pages.signin", next=request.path))
+    if not can(member, "review"):
+        abort(404)
+    return render_template("moderate_member.html", member=member, handle=handle,
                            csrf_token=generate_csrf())
 
 

@@ -88,8 +88,20 @@ PAGES = (
     Page("member-own", "member", "/members/ada", "/members/<handle>", ("#both-sides:not(:empty)",)),
     Page("not-found-signed-in", "member", "/no/such/page", "/no/such/page"),
     Page("moderate", "moderator", "/moderate", "/moderate",
-         ("#live[data-state=live]", "#queue li[data-target]", "#health table"), steps=(
-             ("click", "#queue li[data-target] button.suspend"), ("wait", "[data-sure]"))),
+         ("#live[data-state=live]", "#queue li[data-target]", "#health table",
+          "#health-charts svg", "#audit li"), steps=(
+             ("click", "#queue li[data-target] button.hide"), ("wait", SHOWN_ERROR),
+             ("fill", "#queue li[data-target] input[name=reason]", "An advert, not an ask."),
+             ("click", "#queue li[data-target] button.suspend"), ("wait", ".confirm"),
+             ("fill", "#audit-filters [name=since]", "2026-05-02"),
+             ("fill", "#audit-filters [name=until]", "2026-05-01"),
+             ("click", "#audit-filters button[type=submit]"),
+             ("wait", "#audit-filters .field-error"))),
+    Page("moderate-member", "moderator", "/moderate/members/robin", "/moderate/members/<handle>",
+         ("#modmember[data-ready]", "#flags li[data-flag]"), steps=(
+             ("click", "#act button.suspend"), ("wait", SHOWN_ERROR),
+             ("fill", "#act input[name=reason]", "Three adverts this week."),
+             ("click", "#act button.suspend"), ("wait", ".confirm"))),
     Page("home-moderator", "moderator", "/home", "/home", ("#live[data-state=live]",)),
 )
 

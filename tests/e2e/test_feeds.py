@@ -145,14 +145,16 @@ def test_suspending_asks_twice_and_the_queue_counts_reports(visit, job_api, make
     card = page.locator("#queue li").first
     expect(card).to_contain_text("1 report")
     expect(card).not_to_contain_text("weight")
-    card.locator("input[name=reason]").fill("Selling followers is not what the exchange is for.")
-    card.locator("button.suspend").click()
-    expect(card.locator("button.suspend")).to_have_text("Yes, suspend for 7 days")
-    expect(card.locator(".status")).to_contain_text("Press again to confirm")
+    card.get_by_label("Reason").fill("Selling followers is not what the exchange is for.")
+    card.get_by_role("button", name="Suspend", exact=True).click()
+    confirm = card.get_by_role("group")
+    expect(confirm).to_contain_text("Suspend Author for 7 days?")
+    expect(confirm.get_by_role("button", name="Yes, suspend for 7 days")).to_be_focused()
     status = job_api.call(author, "GET", "/me").get_json()["status"]
     assert status == "active"  # nothing happened on the first press
-    card.locator("button.suspend").click()
+    confirm.get_by_role("button", name="Yes, suspend for 7 days").click()
     expect(page.locator("#queue li.empty")).to_be_visible()
+    assert job_api.call(author, "GET", "/me").get_json()["status"] == "suspended"
 
 
 def test_the_author_of_a_hidden_ask_is_told_live_with_the_moderators_reason(visit, job_api,

@@ -11,12 +11,13 @@ import * as home from "./pages/home.js";
 import * as join from "./pages/join.js";
 import * as member from "./pages/member.js";
 import * as moderate from "./pages/moderate.js";
+import * as modmember from "./pages/modmember.js";
 import * as profile from "./pages/profile.js";
 import * as reset from "./pages/reset.js";
 import * as signin from "./pages/signin.js";
 import * as verify from "./pages/verify.js";
 
-const PAGES = { ask, forgot, home, join, member, moderate, profile, reset, signin, verify };
+const PAGES = { ask, forgot, home, join, member, moderate, modmember, profile, reset, signin, verify };
 
 const page = PAGES[document.body.dataset.page];
 if (page) page.start();
