@@ -204,3 +204,21 @@ def test_the_health_charts_redraw_live_when_a_flag_comes_in(visit, job_api, make
     box = chart.bounding_box()
     assert box["width"] > 100 and box["height"] > 30  # drawn as a picture, not as text
     expect(page.locator("#queue li[data-target^='member:']")).to_have_count(1)
+
+
+def test_the_health_charts_redraw_each_minute_for_what_no_push_announces(visit, job_api,
+                                                                        make_uow):
+    _moderator(job_api, make_uow)
+    visitor = visit()
+    visitor.page.clock.install()  # the page's timers, moved on below instead of waited for
+    page = visitor.sign_in("moddy")
+    page.goto(page.url.replace("/home", "/moderate"))
+    page.wait_for_selector("#live[data-state=live]")
+    waiting = page.locator("figure[data-chart=waiting]")
+    expect(waiting.locator("svg desc")).to_have_text("No ask is waiting for a helper.")
+    before = page.locator("#health-updated").get_attribute("data-at")
+    job_api.ask(job_api.member(), title="Talk me through a sourdough starter", tags=["cooking"])
+    page.clock.fast_forward(61_000)
+    expect(waiting.locator("rect[data-key=cooking]")).to_have_attribute("data-value", "1")
+    expect(waiting.locator("figcaption")).to_contain_text("1 ask waiting")
+    assert page.locator("#health-updated").get_attribute("data-at") != before

@@ -167,18 +167,20 @@ function updated(p, iso) {
 /* --- the audit log: filters, newest first, older on request --------------------------------- */
 
 const DONE = {
-  auto_hide: "hid automatically after enough flags", dismiss: "dismissed the flags on", hide: "hid",
+  dismiss: "dismissed the flags on", hide: "hid",
   restore: "restored", warn: "warned about", suspend: "suspended", ban: "banned", reinstate: "reinstated",
   set_role: "changed the role of", reverse_transfer: "reversed",
 };
 
 export function auditLine(e) {
   const who = e.actor ? e.actor.display_name : "The exchange";
-  const target = e.target_type === "member" && e.about ? `${e.about.display_name} (@${e.about.handle})`
-    : e.target_type === "transfer" ? `transfer #${e.target_id}` : `${e.target_type} #${e.target_id}`;
   const li = el("li", { "data-entry": String(e.id), "data-action": e.action });
-  li.append(el("span", { class: "when" }, new Date(e.created_at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" })), " ",
-    `${who} ${DONE[e.action] || e.action} ${target}`);
+  li.append(el("span", { class: "when" }, new Date(e.created_at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" })), " ");
+  const target = e.target_type === "member" && e.about ? `${e.about.display_name} (@${e.about.handle})`
+    : e.target_type === "ask" ? el("a", { href: `/asks/${e.target_id}` }, `ask #${e.target_id}`)
+      : `${e.target_type} #${e.target_id}`;
+  if (e.action === "auto_hide") li.append(target, " was hidden automatically after enough flags");
+  else li.append(`${who} ${DONE[e.action] || e.action} `, target);
   if (e.about && e.target_type !== "member") li.append(" by ", memberLink(e.about, e.about.display_name));
   else if (e.about) li.append(" · ", memberLink(e.about, "their page"));
   if (e.data && e.data.days) li.append(` for ${e.data.days} days`);
