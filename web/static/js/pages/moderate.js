@@ -248,12 +248,16 @@ function table(id, head, rows) {
       el("tbody", {}, ...rows.map((row) => el("tr", {}, ...row.map((c) => el("td", {}, String(c))))))));
 }
 
-/* The figures behind the charts: the medians, and helpers by skill and weekday. Columns go by
+/* The figures behind the charts: the medians, asks waiting by age, helpers by skill and weekday. Columns go by
  * WEEKDAYS, Monday first, never by the order the JSON keys arrive in (alphabetical). */
 function health(h) {
   const minutes = (s) => (s === null || s === undefined ? "not enough asks yet" : `${Math.round(s / 60)} min`);
   return [
     el("p", {}, `Median time to a first offer: ${minutes(h.median_seconds_to_first_offer)}; to a match: ${minutes(h.median_seconds_to_match)}.`),
+    el("h3", { id: "waiting-h" }, "Asks waiting for a helper, by how long"),
+    h.waiting.length ? table("waiting-h", ["tag", "waiting", "< 1 h", "1 h – 1 d", "1 d – 1 w", "> 1 w"],
+      h.waiting.map((w) => [w.tag, w.asks, w.under_1h, w.from_1h_to_1d, w.from_1d_to_1w, w.over_1w]))
+      : el("p", {}, "No ask is waiting."),
     el("h3", { id: "supply-h" }, "Helpers by skill and weekday"),
     h.supply.length ? table("supply-h", ["skill", "helpers", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
       h.supply.map((x) => [x.skill, x.helpers, ...WEEKDAYS.map((day) => x.by_weekday[day])]))
