@@ -23,9 +23,9 @@ from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
 from rq.serializers import JSONSerializer
 
 from exchange.adapters.logs import configure_logging
-from exchange.adapters.rq_jobs import JOB_TIMEOUT, QUEUES
+from exchange.adapters.rq_jobs import JOB_TIMEOUT, QUEUES, connect
 from exchange.config import Settings
-from workers import housekeeping, recovery, sweeps
+from workers import dead_workers, housekeeping, recovery, sweeps
 from workers.lane import MatchingLane
 from workers.observability import JobContext
 from workers.recovery import RidesOutRedis
@@ -58,6 +58,17 @@ class ExchangeWorker(RidesOutRedis, JobContext, SimpleWorker):
     def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:
         return int(job.timeout or JOB_TIMEOUT) + HEARTBEAT_GRACE
 
+    def run_maintenance_tasks(self):
+        """First take back what killed workers left (``workers.dead_workers``): their started
+        jobs, their scheduler's lock, which RQ's maintenance then takes if it is free."""
+        try:
+            dead_workers.reclaim(self.connection)
+        except recovery.REDIS_AWAY:
+            pass  # RQ's maintenance below meets it too, and waits
+        except Exception:  # noqa: BLE001 - maintenance goes on; the next one looks again
+            log.exception("could not look for jobs of workers that are gone")
+        return super().run_maintenance_tasks()
+
     def _start_scheduler(self, burst=False, logging_level="INFO",
                          date_format=DEFAULT_LOGGING_DATE_FORMAT,
                          log_format=DEFAULT_LOGGING_FORMAT):
@@ -85,8 +96,8 @@ def preload() -> None:
         importlib.import_module(name)
 
 
-def make_worker(rt, queues=QUEUES) -> ExchangeWorker:
-    return ExchangeWorker(list(queues), connection=rt.jobs.connection,
+def make_worker(rt, queues=QUEUES, name: str | None = None) -> ExchangeWorker:
+    return ExchangeWorker(list(queues), name=name, connection=rt.jobs.connection,
                           serializer=JSONSerializer, maintenance_interval=MAINTENANCE_SECONDS,
                           job_monitoring_interval=5)
 
@@ -116,7 +127,9 @@ def worker(burst: bool, queues: str, no_scheduler: bool, matching_lane: bool,
         raise click.ClickException("Set EXCHANGE_REDIS_URL (exchange serve runs its own worker "
                                    "when it runs the embedded Redis).")
     configure_logging(settings.log_format)
-    rt = configure(settings)
+    # Its connections carry its name: Redis then knows at once when it is gone (dead_workers).
+    name = dead_workers.name("worker")
+    rt = configure(settings, redis=connect(settings.redis_url, client_name=name))
     preload()
     names = [q.strip() for q in queues.split(",") if q.strip()]
     housekeeping.reconcile()
@@ -127,7 +140,7 @@ def worker(burst: bool, queues: str, no_scheduler: bool, matching_lane: bool,
         recovery.quiet_rq_retries()
         sweeps.ticker(stop, rt.jobs, sweep_seconds)
         recovery.watch(stop, rt)  # at once, and each time Redis answers again
-    main = make_worker(rt, names)
+    main = make_worker(rt, names, name=name)
     if matching_lane and not burst and "matching" in names:
         main.lanes = tuple(MatchingLane(settings.redis_url,
                                         maintenance_interval=MAINTENANCE_SECONDS,

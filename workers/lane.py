@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-import uuid
 
 from redis.exceptions import ResponseError
 from rq import SimpleWorker
@@ -33,6 +32,7 @@ from rq.timeouts import TimerDeathPenalty
 from rq.utils import now
 
 from exchange.adapters.rq_jobs import JOB_TIMEOUT, connect
+from workers import dead_workers
 from workers.observability import JobContext
 from workers.recovery import RidesOutRedis
 
@@ -70,9 +70,10 @@ class LaneWorker(RidesOutRedis, JobContext, SimpleWorker):
 
 class MatchingLane:
     def __init__(self, redis_url: str, *, maintenance_interval: int, job_monitoring_interval: int):
-        self.client_name = f"exchange-lane-{uuid.uuid4().hex[:12]}"
+        self.client_name = dead_workers.name("lane")  # the worker's name too
         self.connection = connect(redis_url, client_name=self.client_name)
-        self.worker = LaneWorker([QUEUE], connection=self.connection, serializer=JSONSerializer,
+        self.worker = LaneWorker([QUEUE], name=self.client_name, connection=self.connection,
+                                 serializer=JSONSerializer,
                                  maintenance_interval=maintenance_interval,
                                  job_monitoring_interval=job_monitoring_interval)
         self.thread = threading.Thread(target=self._run, name="exchange-matching-lane",

@@ -28,6 +28,8 @@ import sys
 import redis
 from rq.scheduler import RQScheduler
 
+from workers import dead_workers
+
 log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
 REDIS_AWAY = (redis.ConnectionError, redis.TimeoutError)
@@ -35,6 +37,13 @@ REDIS_AWAY = (redis.ConnectionError, redis.TimeoutError)
 
 class ExchangeScheduler(RQScheduler):
     _parent_pid = 0
+
+    def __init__(self, *args, **kwargs):
+        """Named, and its connections with it, so a scheduler killed with its lock is seen
+        gone at once and the lock released (``workers.dead_workers``)."""
+        kwargs.setdefault("name", dead_workers.name("scheduler"))
+        super().__init__(*args, **kwargs)
+        self._pool_kwargs = {**self._pool_kwargs, "client_name": self.name}
 
     def start(self):
         self._parent_pid = os.getpid()  # the worker; read again in the forked child
