@@ -131,6 +131,7 @@ def worker(burst: bool, queues: str, no_scheduler: bool, matching_lane: bool,
     name = dead_workers.name("worker")
     rt = configure(settings, redis=connect(settings.redis_url, client_name=name))
     preload()
+    recovery.wait_for_redis(rt.jobs.connection)  # RQ's worker cannot even be built without it
     names = [q.strip() for q in queues.split(",") if q.strip()]
     housekeeping.reconcile()
     stop = threading.Event()

@@ -8,6 +8,8 @@ the minute sweep. A Redis back empty had also lost every scheduled follow-up for
 
 - ``RidesOutRedis`` (mixed into the main worker and the matching lanes): a Redis error is never
   a reason to quit; the dequeue waits for Redis, trying every second.
+- ``wait_for_redis``: a worker started while Redis is down waits for it (RQ's worker cannot be
+  built without it, and the process used to exit with a traceback).
 - ``OneLinePerOutage``: RQ's "could not connect to Redis" lines, one a minute at most.
 - ``watch``: a thread in each worker that asks Redis every ``CHECK_SECONDS`` for its run id.
   When it answers again or with a new run id (it was restarted, however briefly) — and once at
@@ -99,6 +101,27 @@ class OneLinePerOutage(logging.Filter):
             return False
         self._last = now
         return True
+
+
+def wait_for_redis(connection, *, first: float = 0.5, most: float = 5.0,
+                   sleep=time.sleep) -> int:
+    """Block until Redis answers; how many tries did not. A worker started before Redis (a
+    host booting, a compose file without a health check) waits for it instead of exiting
+    with a traceback: one line when it starts waiting (again once a minute while it lasts),
+    one when Redis answers, tries ``first`` s apart doubling up to ``most``."""
+    outage = OutageLog(log, "Redis")
+    delay, failed = first, 0
+    while True:
+        try:
+            connection.ping()
+        except REDIS_AWAY as error:
+            failed += 1
+            outage.away(error, "the worker starts once it answers")
+            sleep(delay)
+            delay = min(delay * 2, most)
+            continue
+        outage.back()
+        return failed
 
 
 def quiet_rq_retries() -> None:
