@@ -41,7 +41,7 @@ from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
-from exchange.adapters.rq_jobs import JOB_INDEX, QUEUES
+from exchange.adapters.rq_jobs import QUEUES
 
 log = logging.getLogger(__name__)
 OURS = "exchange-"
@@ -81,8 +81,11 @@ def reclaim(connection: Redis, missing_seconds: float = MISSING_SECONDS) -> tupl
 
 
 def _started_jobs(connection: Redis) -> list[Job]:
-    ids = [_text(i) for i in connection.zrange(JOB_INDEX, 0, -1)]
-    jobs = Job.fetch_many(ids, connection=connection, serializer=JSONSerializer)
+    """The jobs in our queues' started registries (a few: what runs right now)."""
+    ids = {_text(entry).split(":", 1)[0] for name in QUEUES
+           for entry in connection.zrange(StartedJobRegistry(name, connection=connection).key,
+                                          0, -1)}
+    jobs = Job.fetch_many(sorted(ids), connection=connection, serializer=JSONSerializer)
     return [job for job in jobs
             if job is not None and job.get_status(refresh=False) == JobStatus.STARTED]
 
