@@ -33,7 +33,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from exchange.adapters import logs
 from exchange.adapters.metrics import SharedCollector, SharedMetrics
@@ -76,10 +76,20 @@ def _forget(_exc=None) -> None:
             pass
 
 
+def _member_id(member) -> int | None:
+    """The caller's id without touching the database: after a 503 the request's session is
+    closed and the member detached, its attributes expired by the rollback, and reading
+    ``member.id`` raised — turning the 503 into an exception (found by the worker-kill test,
+    a deadlock answered 503 on an accept)."""
+    if member is None:
+        return None
+    identity = inspect(member).identity
+    return identity[0] if identity else None
+
+
 def _security_lines(response) -> None:
     status, endpoint = response.status_code, request.endpoint or ""
-    member = g.get("member")
-    actor = member.id if member is not None else None
+    actor = _member_id(g.get("member"))
     if endpoint in SIGN_INS and request.method == "POST":
         if status < 300:
             body = response.get_json(silent=True) or {}

@@ -65,7 +65,7 @@ def record_offers(session, *, ask, wave: int, live: bool,
             set_={"offers_total": stats.c.offers_total + 1,
                   "last_offered_at": upsert.excluded.last_offered_at}), [
             {"member_id": m, "offers_total": 1, "accepts_total": 0, "last_offered_at": now}
-            for m in offered])
+            for m in sorted(offered)])  # one lock order for every wave: two never deadlock
     return offered
 
 

@@ -25,7 +25,8 @@ def broken_app(settings, db, dispatcher):
         RateLimited("Slow down a little.", retry_after=42)))
     app.add_url_rule("/test/broken", "broken", lambda: 1 / 0)
     app.add_url_rule("/test/no-database", "no_database", _database_gone)
-    app.add_url_rule("/api/v1/test/no-database", "api_no_database", _database_gone)
+    app.add_url_rule("/api/v1/test/no-database", "api_no_database", _database_gone,
+                     methods=["GET", "POST"])
     return app
 
 
@@ -95,3 +96,14 @@ def test_an_unreachable_database_is_a_503_to_retry_not_a_500(broken_app, caplog)
         assert r.headers["Retry-After"].isdigit()
     assert "Please try again in about" in _page(client.get("/test/no-database", headers=HTML))
     assert not [rec for rec in caplog.records if rec.exc_info]  # no traceback per request
+
+
+def test_a_signed_in_caller_who_meets_a_deadlock_gets_the_503_not_an_exception(broken_app):
+    """PostgreSQL's "deadlock detected" is an OperationalError too: a 503 to retry. The caller
+    was loaded into the request's session, which the 503 closes; the security log line read
+    the caller's id after that and raised (found by tests/workers/test_kill_during_run.py)."""
+    from tests.conftest import Api
+    client = broken_app.test_client()
+    who = Api(client).member("caught")
+    r = client.post("/api/v1/test/no-database", headers=who["headers"])
+    assert r.status_code == 503 and r.get_json()["reason"] == "unavailable", r.data[:200]

@@ -104,9 +104,18 @@ def _first_offer(db, ask_id: int):
 
 
 def _confirm(job_api, ask_id: int, author, helper) -> None:
+    """Each step as a client makes it: a 503 ("try again": PostgreSQL can answer an accept
+    racing a wave with a deadlock, docs/operations.md) is tried again, as its Retry-After says.
+    """
     for who, step in ((helper, "accept"), (helper, "deliver"), (author, "confirm")):
-        r = job_api.call(who, "POST", f"/asks/{ask_id}/{step}")
-        assert r.status_code == 200, (step, r.get_json())
+        answers = []
+
+        def done(who=who, step=step, answers=answers) -> bool:
+            answers.append(job_api.call(who, "POST", f"/asks/{ask_id}/{step}"))
+            return answers[-1].status_code != 503
+
+        assert eventually(done), (step, answers[-1].get_json())
+        assert answers[-1].status_code == 200, (step, answers[-1].get_json())
 
 
 def _confirm_offered(job_api, db, waiting: dict, helpers: dict) -> None:
