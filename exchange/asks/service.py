@@ -187,6 +187,7 @@ def accept_ask(uow, *, actor: Member, ask_id: int) -> Ask:
     if ask.helper_id == actor.id and ask.status in IN_PROGRESS:
         return ask  # a retry of an accept this helper already won
     _check_can_accept(s, actor, ask)
+    offers.hold_counters(s, actor.id)  # one lock order with matching waves: no deadlock
     if not _apply(uow, ask, "accept", helper_id=actor.id, matched_at=utcnow()):
         if ask.status in CLOSED_WORDS:  # closed, not taken: no ask.taken note
             raise Conflict(CLOSED_WORDS[ask.status], code="wrong_state")

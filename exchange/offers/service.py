@@ -69,6 +69,18 @@ def record_offers(session, *, ask, wave: int, live: bool,
     return offered
 
 
+def hold_counters(session, member_id: int) -> None:
+    """Lock ``member_id``'s counters row before anything else of theirs (PostgreSQL; SQLite
+    serialises writers anyway). A wave takes a helper's counters and then, by trigger, their
+    pool rows; an accept's UPDATE of the ask takes the winner's pool rows (their load changed)
+    and bumps their counters after. Holding the counters first gives both the same order, so
+    an accept and a wave offering its helper another ask queue instead of deadlocking
+    (tests/integration/test_lock_order.py). A helper never offered anything has no row yet:
+    nothing to lock, and no wave holds it either until its upsert inserts one."""
+    session.execute(select(HelperStats.member_id).where(HelperStats.member_id == member_id)
+                    .with_for_update())
+
+
 def settle_after_accept(uow, *, ask, winner_id: int) -> list[int]:
     """Mark the winner's offer accepted and the other open offers taken; returns their members."""
     s, now = uow.session, utcnow()

@@ -104,9 +104,8 @@ def _first_offer(db, ask_id: int):
 
 
 def _confirm(job_api, ask_id: int, author, helper) -> None:
-    """Each step as a client makes it: a 503 ("try again": PostgreSQL can answer an accept
-    racing a wave with a deadlock, docs/operations.md) is tried again, as its Retry-After says.
-    """
+    """Each step as a client makes it: a 503 ("try again", e.g. a transaction PostgreSQL
+    ended to break a deadlock) is tried again, as its Retry-After says."""
     for who, step in ((helper, "accept"), (helper, "deliver"), (author, "confirm")):
         answers = []
 
