@@ -8,9 +8,7 @@ of the suite runs on."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 from uuid import uuid4
 
@@ -19,19 +17,18 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from exchange.config import Settings
 from exchange.dispatch import Dispatcher
 from exchange.members.admin import set_role
 from exchange.members.models import Member
 from exchange.uow import UnitOfWork
 from tests.conftest import Api
+from tests.integration.test_backup_restore import _cli, serve  # noqa: F401 - serve: a fixture
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "deploy" / "postgres-init.sql"
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-EXCHANGE = str(Path(sys.executable).with_name("exchange"))
 
 
 @pytest.fixture
@@ -61,27 +58,6 @@ def deployment():
         admin.dispose()
 
 
-def _cli(url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "EXCHANGE_DATABASE_URL": url, "EXCHANGE_ENV": "test"}
-    env.pop("EXCHANGE_REDIS_URL", None)
-    return subprocess.run([EXCHANGE, *args], env=env, capture_output=True, text=True, timeout=120)
-
-
-@pytest.fixture
-def app_of(tmp_path):
-    from web import create_app
-    apps = []
-
-    def make(url: str):
-        settings = Settings.from_env({"EXCHANGE_ENV": "test", "EXCHANGE_DATABASE_URL": url,
-                                      "EXCHANGE_INSTANCE_DIR": str(tmp_path / "instance")})
-        apps.append(create_app(settings))
-        return apps[-1]
-    yield make
-    for app in apps:
-        app.extensions["exchange"].db.dispose()
-
-
 def _refused(url: str, statement: str) -> str:
     engine = create_engine(url)
     try:
@@ -92,12 +68,12 @@ def _refused(url: str, statement: str) -> str:
         engine.dispose()
 
 
-def test_the_application_role_runs_the_exchange_and_cannot_lift_its_guards(deployment, app_of):
+def test_the_application_role_runs_the_exchange_and_cannot_lift_its_guards(deployment, serve):  # noqa: F811
     owner_url, app_url = deployment
     migrated = _cli(owner_url, "db", "upgrade")
     assert migrated.returncode == 0, migrated.stderr
 
-    app = app_of(app_url)
+    app = serve(app_url)
     api = Api(app.test_client())
     alice, bob, moddy = api.member("alice"), api.member("bob"), api.member("moddy")
     with UnitOfWork(app.extensions["exchange"].db, Dispatcher(), None) as uow:
