@@ -15,8 +15,14 @@ export function conversation(li, ask, me) {
     thread.hidden = form.hidden = !opening;
     if (!opening) return;
     const r = await api("GET", `/asks/${ask.id}/messages`);
+    // A message pushed while the list was loading is already in the thread and may be newer
+    // than what the list read: keep it after the list instead of wiping it.
+    const arrived = [...thread.querySelectorAll("li[data-message]")];
     thread.replaceChildren();
     if (r.ok) r.data.items.forEach((m) => addMessage(thread, m, me));
+    arrived.forEach((li) => {
+      if (!thread.querySelector(`li[data-message="${li.dataset.message}"]`)) thread.append(li);
+    });
     if (!thread.children.length) thread.append(el("li", { class: "empty" }, "No messages yet. A quick hello is a good start."));
     body.focus();
   });
