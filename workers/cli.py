@@ -19,7 +19,7 @@ import threading
 
 import click
 from rq import SimpleWorker
-from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
+from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT, DEFAULT_WORKER_TTL
 from rq.serializers import JSONSerializer
 
 from exchange.adapters.logs import configure_logging
@@ -39,6 +39,8 @@ JOB_MODULES = ("workers.matching", "workers.asks", "workers.reminders", "workers
                "workers.moderation", "workers.account_mail", "workers.housekeeping")
 HEARTBEAT_GRACE = 10
 MAINTENANCE_SECONDS = 15
+# RQ's own for its worker connection: its BLPOP waits the worker TTL less 15 s; 10 s more.
+WORKER_SOCKET_TIMEOUT = DEFAULT_WORKER_TTL - 15 + 10
 
 
 class ExchangeWorker(RidesOutRedis, JobContext, SimpleWorker):
@@ -97,7 +99,16 @@ def preload() -> None:
 
 
 def make_worker(rt, queues=QUEUES, name: str | None = None) -> ExchangeWorker:
-    return ExchangeWorker(list(queues), name=name, connection=rt.jobs.connection,
+    """The worker dequeues on a Redis client of its own, whose every connection waits longer
+    than its blocking dequeue. Sharing the runtime's client (5 s, so a request or an enqueue
+    never hangs on Redis) left the connection ``wait_for_redis`` had pinged in the pool with
+    that 5 s: RQ raises the pool's timeout for connections made after, not for that one, so
+    the dequeue's BLPOP timed out on it every 5 s ("could not connect to Redis instance:
+    Timeout reading from socket") and a job pushed as it gave up could be popped by Redis and
+    never read (``tests/workers/test_worker_connection.py``)."""
+    connection = connect(rt.settings.redis_url, client_name=name,
+                         socket_timeout=WORKER_SOCKET_TIMEOUT)
+    return ExchangeWorker(list(queues), name=name, connection=connection,
                           serializer=JSONSerializer, maintenance_interval=MAINTENANCE_SECONDS,
                           job_monitoring_interval=5)
 

@@ -39,8 +39,8 @@ def connect(url: str, **options) -> Redis:
     """A client that fails fast (no multi-second backoff) so a request never hangs on Redis."""
     from redis.backoff import NoBackoff
     from redis.retry import Retry as RedisRetry
-    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5,
-                          retry=RedisRetry(NoBackoff(), 0), **options)
+    options = {"socket_connect_timeout": 2, "socket_timeout": 5, **options}
+    return Redis.from_url(url, retry=RedisRetry(NoBackoff(), 0), **options)
 
 
 def request_meta() -> dict:
