@@ -36,6 +36,19 @@ class NotificationStored(Event):
 
 
 @dataclass(frozen=True)
+class AskClosedToHelpers(Event):
+    """An open ask stopped needing anyone (``why``: ``taken``, ``cancelled``, ``expired`` or
+    ``hidden``). Not a notification: a signal to every open page that may list it among the
+    asks someone could help with (members with one of its ``tags``, or everyone when it has
+    none), so its card stops offering "I can help". Not durable: a page loaded later reads the
+    truth from the API (docs/decisions/0021-closed-ask-signal.md)."""
+
+    ask_id: int
+    why: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class OffPageDue(Event):
     """A notification may have to reach its member off the page, by email and/or Web Push
     (the channels the member has on for its kind). Durable: the jobs that decide and send

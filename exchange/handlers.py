@@ -2,7 +2,8 @@
 
 ``EVENT_HANDLERS`` maps an event type to named module functions. Each takes the event and, by
 keyword, only the adapters it uses — ``jobs`` (the ``JobQueue`` port), ``push`` (the push
-publisher: ``push(member_id, kind, payload)`` and ``drop(member_id=|token_id=)``), ``hops``
+publisher: ``push(member_id, kind, payload)``, ``to_feeds(tags, kind, payload)`` and
+``drop(member_id=|token_id=)``), ``hops``
 (the ``HopTrace`` port: where post → offer spends its time) and ``settings`` — which
 ``exchange.adapters.bootstrap`` injects once per process. So a log line names
 ``enqueue_matching``, and a test can call a handler with a fake.
@@ -122,6 +123,11 @@ def push_notifications(batch: list[events.NotificationStored], *, push,
         hops.mark(ask_id, "published")
 
 
+def tell_open_feeds(event: events.AskClosedToHelpers, *, push) -> None:
+    """Pages listing the ask among those someone could help with stop offering it."""
+    push.to_feeds(event.tags, "feed.closed", {"ask_id": event.ask_id, "why": event.why})
+
+
 def schedule_off_page(event: events.OffPageDue, *, jobs: JobQueue, settings) -> None:
     """Push at once (the job waits out the delay itself if the member has a page open; when
     the wave already saw the page open, the job is planned for after the delay straight
@@ -183,6 +189,7 @@ EVENT_HANDLERS = {
     events.WaveSent: [schedule_next_wave],
     events.AskStateChanged: [cancel_pending_jobs, schedule_auto_confirm, plan_reminders],
     events.NotificationStored: [push_notification],
+    events.AskClosedToHelpers: [tell_open_feeds],
     events.OffPageDue: [schedule_off_page],
     events.TokenRevoked: [drop_token_sockets],
     events.MemberSuspended: [drop_member_sockets, schedule_reinstatement],

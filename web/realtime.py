@@ -5,8 +5,10 @@ the notification with the highest ``seq`` it handled — or with the browser's s
 Anonymous, bogus, banned or suspended connections are refused; a browser from a foreign
 origin is refused by Socket.IO's origin check (the site's own host, or one
 ``EXCHANGE_ALLOWED_ORIGINS`` lists: ``web.security``). The server joins the socket to
-``member:<id>`` only (moderators' ``mod.flagged`` are stored notifications of their own, like
-every push); clients never name rooms and there are no client→server events. On connect the
+``member:<id>`` (moderators' ``mod.flagged`` are stored notifications of their own, like every
+push) and to the feed rooms of its skills, which carry only the ``feed.closed`` signal
+(``exchange.adapters.push.feed_rooms``; docs/decisions/0021-closed-ask-signal.md); clients
+never name rooms and there are no client→server events. On connect the
 member's stored notifications numbered after ``since`` (``seq``: commit order, so one
 committed late under a lower id is not skipped; docs/decisions/0016-notification-sequence.md)
 are replayed, oldest first, before any live push, and each notification reaches the socket
@@ -26,7 +28,7 @@ from flask_socketio import SocketIO, join_room
 
 from exchange.adapters.bootstrap import REDIS_AWAY
 from exchange.adapters.presence import HEARTBEAT, RedisPresence
-from exchange.adapters.push import channels, member_room
+from exchange.adapters.push import channels, member_feed_rooms, member_room
 from exchange.adapters.rq_jobs import connect
 from exchange.errors import Forbidden
 from exchange.members import service as members
@@ -191,8 +193,11 @@ def register(sio: SocketIO, sockets: Sockets) -> None:
             raise ConnectionRefusedError(err.code) from None
         with st.db.session() as s, s.begin():
             members.note_seen(s, member.id)
+            skills = members.skill_tags(s, member.id)
         sio.server.manager.hold(request.sid, member_room(member.id))
         join_room(member_room(member.id))
+        for room in member_feed_rooms(skills):  # the feed.closed signal
+            join_room(room)
         sockets.add(request.sid, member.id, token_id)
         sio.start_background_task(_replay, sio, st.db, request.sid, member.id, _since(auth))
 

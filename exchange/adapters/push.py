@@ -26,6 +26,21 @@ def member_room(member_id: int) -> str:
     return f"member:{member_id}"
 
 
+FEED_ANY = "feed:any"
+
+
+def feed_rooms(tags) -> list[str]:
+    """The rooms of the sockets whose "asks you could help with" may list an ask with these
+    tags: an untagged ask fits anyone (every socket is in ``feed:any``), a tagged one those
+    with one of its tags as a skill (``feed:tag:<tag>``, joined on connect)."""
+    return [f"feed:tag:{tag}" for tag in tags] if tags else [FEED_ANY]
+
+
+def member_feed_rooms(skills) -> list[str]:
+    """The feed rooms a member's socket joins: everyone's, and one per skill."""
+    return [FEED_ANY, *(f"feed:tag:{tag}" for tag in skills)]
+
+
 class RedisPushPublisher:
     def __init__(self, redis_url: str, connection, prefix: str = "exchange"):
         channel, self.control = channels(prefix)
@@ -48,6 +63,11 @@ class RedisPushPublisher:
                     "namespace": "/", "room": member_room(member_id), "skip_sid": None,
                     "callback": None, "host_id": self.manager.host_id}))
             pipe.execute()
+
+    def to_feeds(self, tags, kind: str, payload: dict) -> None:
+        """One event, not stored, to every socket whose feed may list an ask with ``tags``
+        (``feed_rooms``; a socket in several of them gets it once)."""
+        self.manager.emit(kind, payload, room=feed_rooms(tags), namespace="/")
 
     def drop(self, *, member_id: int | None = None, token_id: int | None = None) -> None:
         """Disconnect the member's sockets (or those opened with one token) everywhere."""

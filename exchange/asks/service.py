@@ -18,7 +18,13 @@ from exchange.asks.schemas import dump_ask
 from exchange.asks.states import IN_PROGRESS, TRANSITIONS
 from exchange.clock import utcnow
 from exchange.errors import Conflict, Forbidden, NotFound, RateLimited
-from exchange.events import AskPosted, AskReopened, AskStateChanged, HelpConfirmed
+from exchange.events import (
+    AskClosedToHelpers,
+    AskPosted,
+    AskReopened,
+    AskStateChanged,
+    HelpConfirmed,
+)
 from exchange.ledger import service as ledger
 from exchange.ledger.models import MemberTotals
 from exchange.members.models import Member
@@ -144,12 +150,14 @@ def tell_offered_closed(uow, ask: Ask, why: str) -> list[int]:
     """An open ask closed before anyone took it (``why``: ``cancelled``, ``expired`` or
     ``hidden``): every helper still holding an unanswered offer of it hears so
     (``offer.closed``), so an open page drops the card and its "I can help". A hidden ask's
-    title is not repeated to them. Returns the members told."""
+    title is not repeated to them. Pages that list it without an offer hear of it by the
+    ``AskClosedToHelpers`` signal. Returns the members told."""
     if why not in ("cancelled", "expired", "hidden"):
         raise ValueError(f"unknown reason {why!r}")
     holders = offers.pending_holders(uow.session, ask_id=ask.id)
     data = {"ask_id": ask.id, "why": why, "title": None if why == "hidden" else ask.title}
     notify_many(uow, kind="offer.closed", items=[(m, dict(data)) for m in holders])
+    uow.emit(AskClosedToHelpers(ask_id=ask.id, why=why, tags=tuple(ask.tags)))
     return holders
 
 
@@ -197,6 +205,7 @@ def accept_ask(uow, *, actor: Member, ask_id: int) -> Ask:
     _notify_ask(uow, ask.author_id, "ask.accepted", ask)
     for member_id in offers.settle_after_accept(uow, ask=ask, winner_id=actor.id):
         _notify_ask(uow, member_id, "ask.taken", ask)
+    uow.emit(AskClosedToHelpers(ask_id=ask.id, why="taken", tags=tuple(ask.tags)))
     return ask
 
 

@@ -34,6 +34,11 @@ def get_member(session, member_id: int) -> Member | None:
     return session.get(Member, member_id)
 
 
+def skill_tags(session, member_id: int) -> list[str]:
+    return list(session.scalars(select(MemberSkill.tag).where(MemberSkill.member_id == member_id)
+                                .order_by(MemberSkill.tag)))
+
+
 def names_by_id(session, ids) -> dict[int, tuple[str, str]]:
     """``{member id: (handle, display name)}`` for many members in one query."""
     if not ids:

@@ -84,6 +84,9 @@ class Stream:
     def handled(self) -> list[int]:
         return [note_id for _kind, note_id in self._call("s.handled")]
 
+    def signals(self) -> list[list]:
+        return self._call("s.signals")
+
     def cursor(self) -> int:
         return self._call("s.cursor()")
 
@@ -185,6 +188,21 @@ def test_a_push_that_is_not_a_stored_notification_is_ignored(page, payload):
     stream.push_raw("ask.offered", payload)
     assert stream.handled() == []
     assert stream.cursor() == 3
+
+
+def test_a_signal_goes_to_the_page_as_a_signal_and_moves_nothing(page):
+    """feed.closed is not a notification (decision 0021): handed to onSignal, never to
+    onPush, and neither the cursor nor what is marked read moves."""
+    stream = Stream(page, since=3, since_seq=3)
+    stream.connect()
+    stream.push_raw("feed.closed", {"ask_id": 12, "why": "taken"})
+    stream.push_raw("feed.closed", {"ask_id": "12", "why": "taken"})  # not an ask id: dropped
+    stream.push_raw("feed.closed", {"id": 4, "seq": 4, "ask_id": 13, "why": "hidden"})
+    assert stream.signals() == [["feed.closed", {"ask_id": 12, "why": "taken"}],
+                                ["feed.closed", {"id": 4, "seq": 4, "ask_id": 13,
+                                                 "why": "hidden"}]]
+    assert stream.handled() == []
+    assert (stream.cursor(), stream.highest_id()) == (3, 3)
 
 
 def test_a_page_rendered_without_notifications_starts_from_nothing(page):

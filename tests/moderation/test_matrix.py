@@ -26,7 +26,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from exchange.adapters.push import member_room
+from exchange.adapters.push import member_feed_rooms, member_room
+from exchange.members.service import skill_tags
 from exchange.moderation import actions, sanctions
 from tests.conftest import PASSWORD, empty_tables
 from tests.web.api_routes import (
@@ -381,8 +382,10 @@ def test_the_pages_answer_every_role_as_the_matrix_says(app, world, role):
 # connect: which rooms the server put the socket in ("refused": none, the connection failed).
 # disconnect: what is left of the socket afterwards (None: it never connected).
 # Any other event a client sends is ignored: the socket is push only. Everyone, moderators
-# included, is in their own room alone: mod.flagged is a stored notification per moderator.
-OWN, REFUSED, GONE = "own room", "refused", "nothing left"
+# included, is in their own room and no other member's: mod.flagged is a stored notification
+# per moderator. Besides it, the feed rooms of their own skills, which carry only the
+# feed.closed signal (an ask id and why; docs/decisions/0021-closed-ask-signal.md).
+OWN, REFUSED, GONE = "own room + own feeds", "refused", "nothing left"
 SOCKET_MATRIX: dict[str, dict[str, object]] = {
     # Roles:    anonymous, member, author, helper, blocked, suspended, moderator, admin
     "connect": row(REFUSED, OWN, OWN, OWN, OWN, REFUSED, OWN, OWN),
@@ -397,9 +400,11 @@ def test_every_socket_handler_has_a_row(app):
         assert tuple(cells) == ROLES, event
 
 
-def _rooms(sio, sid, who) -> str:
+def _rooms(sio, db, sid, who) -> str:
     rooms = set(sio.server.manager.get_rooms(sid, "/")) - {sid}
-    mine = {member_room(who["id"])}
+    with db.session(write=False) as s:
+        skills = skill_tags(s, who["id"])
+    mine = {member_room(who["id"]), *member_feed_rooms(skills)}
     return OWN if rooms == mine else f"rooms {sorted(rooms)}"
 
 
@@ -415,13 +420,13 @@ def test_the_socket_answers_every_role_as_the_matrix_says(app, db, world, role):
                                    SOCKET_MATRIX["disconnect"][role])
         return
     sid = sio.server.manager.sid_from_eio_sid(client.eio_sid, "/")
-    assert _rooms(sio, sid, who) == SOCKET_MATRIX["connect"][role]
+    assert _rooms(sio, db, sid, who) == SOCKET_MATRIX["connect"][role]
 
     before = row_counts(db)
     for event in ("accept", "ask.accept", "join", "enter_room", "message"):
         client.emit(event, {"ask_id": things["open"], "room": "moderators", "body": "hi"})
     assert row_counts(db) == before, "a client event wrote something"
-    assert _rooms(sio, sid, who) == SOCKET_MATRIX["connect"][role], "a client event moved rooms"
+    assert _rooms(sio, db, sid, who) == SOCKET_MATRIX["connect"][role], "a client event moved rooms"
 
     client.disconnect()
     left = sio.server.manager.get_rooms(sid, "/") or sockets.matching(member_id=who["id"])

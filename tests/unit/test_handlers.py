@@ -47,6 +47,9 @@ class FakePush:
     def drop(self, **who):
         self.calls.append(("drop", who))
 
+    def to_feeds(self, tags, kind, payload):
+        self.calls.append(("feeds", tuple(tags), kind, payload))
+
 
 def _bound():
     jobs, push = FakeJobs(), FakePush()
@@ -126,6 +129,20 @@ def test_a_stored_notification_is_pushed_to_its_member():
     dispatcher.run(events.NotificationStored(notification_id=1, member_id=7, kind="nudge",
                                              payload={"id": 1}))
     assert push.calls == [("push", 7, "nudge")]
+
+
+def test_a_closed_ask_is_signalled_to_the_feeds_that_may_list_it():
+    dispatcher, _, push = _bound()
+    dispatcher.dispatch([events.AskClosedToHelpers(ask_id=4, why="cancelled",
+                                                   tags=("writing", "python"))])
+    assert push.calls == [("feeds", ("writing", "python"), "feed.closed",
+                           {"ask_id": 4, "why": "cancelled"})]
+
+
+def test_feed_rooms_are_the_asks_tags_or_everyone_for_an_untagged_ask():
+    from exchange.adapters.push import FEED_ANY, feed_rooms
+    assert feed_rooms(("writing", "python")) == ["feed:tag:writing", "feed:tag:python"]
+    assert feed_rooms(()) == [FEED_ANY]
 
 
 def test_an_event_nobody_handles_here_is_not_reported_done():

@@ -26,11 +26,14 @@ function fakeIo(record) {
 function open([since, sinceSeq]) {
   const record = {};
   const handled = [];
-  const feed = new Feed(since, sinceSeq, (kind, note) => handled.push([kind, note.id]));
+  const signals = [];
+  const feed = new Feed(since, sinceSeq, (kind, note) => handled.push([kind, note.id]),
+    (kind, data) => signals.push([kind, data]));
   const socket = liveStream(feed, { io: fakeIo(record), badge: document.getElementById("live") });
   const badge = document.getElementById("live");
   return {
     handled,
+    signals,
     cursor: () => feed.cursor,
     highestId: () => feed.highestId,
     /* A connection attempt: the `since` the handshake carries, then the server accepts. */

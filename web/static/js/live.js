@@ -13,21 +13,33 @@
  * The feed remembers every id it handled, so the same notification twice (replayed and pushed
  * live) is handed on once. A push without an integer id is not a notification and is ignored;
  * one without a seq is handed on but does not move the cursor (the replay may then repeat it,
- * and the id check drops the repeat). */
+ * and the id check drops the repeat).
+ *
+ * A signal is not a notification: nothing stored, nothing replayed, no id. `feed.closed`
+ * ({ask_id, why}) tells every page that may list an open ask among those someone could help
+ * with that it no longer needs anyone (docs/decisions/0021-closed-ask-signal.md); it goes to
+ * `onSignal`, never to `onPush`. */
+
+export const SIGNALS = new Set(["feed.closed"]);
 
 export class Feed {
   /* `since`, `sinceSeq`: the id and seq of the latest notification the page was rendered
    * with (data-since, data-since-seq; 0 for none). */
-  constructor(since, sinceSeq, onPush) {
+  constructor(since, sinceSeq, onPush, onSignal = () => {}) {
     this.cursor = Number.isInteger(since) && since > 0 ? since : 0; // an id: what `since` sends
     this.cursorSeq = Number.isInteger(sinceSeq) && sinceSeq > 0 ? sinceSeq : 0; // and its seq
     this.highestId = this.cursor; // what "read up to" names (POST /notifications/read up_to)
     this.handled = new Set();
     this.onPush = onPush;
+    this.onSignal = onSignal;
   }
 
   /* Hand a push on to the page unless it was handled before; true when it was handed on. */
   receive(kind, note) {
+    if (SIGNALS.has(kind)) {
+      if (note && Number.isInteger(note.ask_id)) this.onSignal(kind, note);
+      return false;
+    }
     if (!note || !Number.isInteger(note.id) || this.handled.has(note.id)) return false;
     this.handled.add(note.id);
     this.highestId = Math.max(this.highestId, note.id);

@@ -32,7 +32,7 @@ class AskPage {
     this.id = Number(root.dataset.ask);
     this.me = root.dataset.handle;
     this.feed = new Feed(Number(root.dataset.since) || 0, Number(root.dataset.sinceSeq) || 0,
-      (kind, note) => this.onPush(kind, note));
+      (kind, note) => this.onPush(kind, note), (kind, data) => this.onSignal(kind, data));
   }
 
   async start() {
@@ -146,6 +146,21 @@ class AskPage {
     conversation(card, ask, this.me);
   }
 
+  /* This ask, open and offered to whoever reads the page, needs nobody any more (the
+   * feed.closed signal): the same as an offer of it closing. Its author and helper hear their
+   * own notifications instead. */
+  onSignal(kind, data) {
+    if (kind !== "feed.closed" || data.ask_id !== this.id || !this.ask) return;
+    if (this.role(this.ask) !== "other" || this.ask.status !== "open") return;
+    this.closed(OFFER_CLOSED[data.why]);
+  }
+
+  closed(words) {
+    byId("ask-state").textContent = words || OFFER_CLOSED.hidden;
+    byId("next-step").replaceChildren();
+    byId("step-status").textContent = "";
+  }
+
   onPush(kind, note) {
     const data = note.data || {};
     if (data.ask && data.ask.id === this.id && kind !== "ask.offered") this.show(data.ask, data.reason);
@@ -154,9 +169,7 @@ class AskPage {
     }
     if (kind === "offer.closed" && data.ask_id === this.id) {
       // An offer of this ask closed (cancelled, expired, hidden): nothing left to press.
-      byId("ask-state").textContent = OFFER_CLOSED[data.why] || OFFER_CLOSED.hidden;
-      byId("next-step").replaceChildren();
-      byId("step-status").textContent = "";
+      this.closed(OFFER_CLOSED[data.why]);
     }
     if (kind === "message.new" && data.ask_id === this.id) messageArrived(data, this.me);
   }

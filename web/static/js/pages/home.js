@@ -20,7 +20,7 @@ export class Home {
     this.root = root;
     this.me = root.dataset.handle;
     this.feed = new Feed(Number(root.dataset.since) || 0, Number(root.dataset.sinceSeq) || 0,
-      (kind, note) => this.onPush(kind, note));
+      (kind, note) => this.onPush(kind, note), (kind, data) => this.onSignal(kind, data));
     this.lists = { offers: byId("offers"), mine: byId("mine"), helping: byId("helping"), updates: byId("updates") };
   }
 
@@ -241,6 +241,16 @@ export class Home {
     const coaching = byId("coaching");
     coaching.replaceChildren(el("p", {}, "Your ask is out. We'll let you know the moment someone offers."));
     coaching.hidden = false;
+  }
+
+  /* An ask in "could help with" needs nobody any more (the feed.closed signal, sent to every
+   * page that may list it, offered or not): its card stops offering "I can help". */
+  onSignal(kind, data) {
+    if (kind !== "feed.closed") return;
+    const card = this.lists.offers.querySelector(`:scope > li[data-ask="${data.ask_id}"]`);
+    if (!card || card.classList.contains("closed")) return;
+    const title = data.why === "hidden" ? null : card.querySelector(".title")?.textContent;
+    this.closeOffer(data.ask_id, OFFER_CLOSED[data.why] || OFFER_CLOSED.hidden, title);
   }
 
   /* One new notification (the feed has already dropped any it handled before). */
