@@ -13,7 +13,8 @@ from exchange.members.models import Member
 from tests.integration.support import add_members, in_lockstep
 
 ALL_KINDS = (events.NotificationStored, events.AskPosted, events.AskReopened,
-             events.AskStateChanged, events.HelpConfirmed, events.OffPageDue)
+             events.AskStateChanged, events.HelpConfirmed, events.OffPageDue,
+             events.AskClosedToHelpers)
 
 
 class Boom(Exception):
@@ -76,7 +77,8 @@ def test_committed_events_are_dispatched_in_the_order_they_were_emitted(make_uow
         emitted = list(uow.events)
         uow.commit()
     assert [type(e) for e in emitted] == [events.AskPosted, events.AskStateChanged,
-                                          events.NotificationStored, events.OffPageDue]
+                                          events.NotificationStored, events.OffPageDue,
+                                          events.AskClosedToHelpers]
     assert seen == emitted
 
 
