@@ -19,7 +19,7 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from exchange.clock import utcnow
 from exchange.db import Base, UTCDateTime
@@ -67,6 +67,9 @@ class Ask(Base):
     tag_rows: Mapped[list[AskTag]] = relationship(
         cascade="all, delete-orphan", order_by="AskTag.tag", lazy="selectin"
     )
+    # A list's page reads the tags in its own query, comma-joined (``exchange.asks.queries``),
+    # instead of a second query for the page's tag rows; None when loaded any other way.
+    tags_joined: Mapped[str | None] = query_expression()
     author = relationship("Member", foreign_keys=[author_id], lazy="joined")
     helper = relationship("Member", foreign_keys=[helper_id], lazy="joined")
     # Read only for a confirmed ask (``AskSchema.thanks``: no other can have thanks, so a wave
@@ -90,6 +93,9 @@ class Ask(Base):
 
     @property
     def tags(self) -> list[str]:
+        joined = self.__dict__.get("tags_joined")  # never a load of its own
+        if joined is not None:
+            return sorted(joined.split(",")) if joined else []
         return [t.tag for t in self.tag_rows]
 
     @property

@@ -124,3 +124,42 @@ def test_a_hidden_ask_is_absent_for_others(api, make_uow):
     ask = api.ask(alice)
     hide_ask(make_uow, ask["id"])
     assert api.call(bob, "GET", f"/asks/{ask['id']}").status_code == 404
+
+
+def test_for_me_pages_with_a_cursor_a_tag_and_a_moderator_each_ask_once(api, make_uow):
+    """The for-me list runs from statements built once per shape (cursor, tag, status, area,
+    moderator or not): every shape gives the same asks as one big page."""
+    from exchange.members.admin import set_role
+    from exchange.members.models import Member
+    authors = [api.member(f"author{i}") for i in range(3)]
+    reader = api.member("reader", skills=["python"], area="leith")
+    mod = api.member("mod", skills=["python"])
+    with make_uow() as uow:
+        set_role(uow, member=uow.session.get(Member, mod["id"]), role="moderator")
+        uow.commit()
+    for i in range(7):
+        api.ask(authors[i % 3], title=f"Python question number {i}",
+                tags=["python"] if i % 2 else [], **({"mode": "in_person", "area": "Leith"}
+                                                     if i == 3 else {}))
+    for who in (reader, mod):
+        for query in ("for_me=true", "for_me=true&status=open", "for_me=true&tag=python"):
+            whole = api.call(who, "GET", f"/asks?{query}&limit=100").get_json()["items"]
+            seen, cursor = [], None
+            while True:
+                path = f"/asks?{query}&limit=2" + (f"&cursor={cursor}" if cursor else "")
+                page = api.call(who, "GET", path).get_json()
+                seen += [a["id"] for a in page["items"]]
+                cursor = page["next_cursor"]
+                if cursor is None:
+                    break
+            assert seen == [a["id"] for a in whole], (who["handle"], query)
+            tagged = 3 if who is reader else 2  # the one in Leith is not for the moderator
+            assert [a for a in whole if a["tags"] == ["python"]] == (
+                whole if "tag=" in query else [a for a in whole if a["tags"]])
+            assert len([a for a in whole if a["tags"]]) == tagged
+    # the in-person ask in Leith reaches the reader (area leith), not the moderator (no area)
+    titles = {w["handle"]: {a["title"] for a in api.call(w, "GET", "/asks?for_me=true")
+                            .get_json()["items"]} for w in (reader, mod)}
+    assert "Python question number 3" in titles["reader"]
+    assert "Python question number 3" not in titles["mod"]
+    assert len(titles["reader"]) == 7 and len(titles["mod"]) == 6
