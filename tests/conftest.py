@@ -108,6 +108,18 @@ def make_uow(db, dispatcher, settings):
 
 
 @pytest.fixture
+def promote(make_uow):
+    """``promote(who)`` makes a member (``who`` from ``Api.member``) a moderator."""
+    def make(who, role: str = "moderator"):
+        from exchange.members.models import Member
+        with make_uow() as uow:
+            uow.session.get(Member, who["id"]).role = role
+            uow.commit()
+        return who
+    return make
+
+
+@pytest.fixture
 def app(settings, db, dispatcher):
     from web import create_app
     return create_app(settings, db=db, dispatcher=dispatcher)

@@ -73,17 +73,10 @@ def test_an_offered_helper_on_the_ask_page_sees_it_close_live_when_it_is_cancell
     job_api.member("helper", skills=["python"])
     ask = job_api.ask(asker, title="Explain a Python closure to me", tags=["python"])
     run_jobs()  # the helper holds an offer of it
-    page = visit().sign_in("helper")
-    page.goto(page.url.replace("/home", f"/asks/{ask['id']}"))
-    page.wait_for_selector("#live[data-state=live]")
-    expect(page.locator("#next-step button.accept")).to_have_text("I can help")
-    page.evaluate("window.sameDocument = true")
+    page = _watching(visit, "helper", ask)
     assert job_api.call(asker, "POST", f"/asks/{ask['id']}/cancel").status_code == 200
-    expect(page.locator("#ask-state")).to_have_text(
-        "The person who asked doesn't need this one any more. Thank you for looking.",
-        timeout=60_000)
-    expect(page.locator("#next-step button")).to_have_count(0)
-    assert page.evaluate("window.sameDocument") is True  # live, not reloaded
+    _closed_live(page, "The person who asked doesn't need this one any more. Thank you for "
+                       "looking.")
 
 
 def test_a_reader_never_offered_the_ask_sees_it_close_live_when_someone_takes_it(visit,
@@ -92,14 +85,23 @@ def test_a_reader_never_offered_the_ask_sees_it_close_live_when_someone_takes_it
     job_api.member("reader")
     taker = job_api.member("taker")
     ask = job_api.ask(asker, title="Explain a Python closure to me")  # never offered
-    page = visit().sign_in("reader")
+    page = _watching(visit, "reader", ask)
+    assert job_api.call(taker, "POST", f"/asks/{ask['id']}/accept").status_code == 200
+    _closed_live(page, "This one found a helper. Thank you for offering.")  # feed.closed
+
+
+def _watching(visit, handle: str, ask: dict):
+    """``handle`` signed in on the ask's page, live, offered "I can help"."""
+    page = visit().sign_in(handle)
     page.goto(page.url.replace("/home", f"/asks/{ask['id']}"))
     page.wait_for_selector("#live[data-state=live]")
     expect(page.locator("#next-step button.accept")).to_have_text("I can help")
     page.evaluate("window.sameDocument = true")
-    assert job_api.call(taker, "POST", f"/asks/{ask['id']}/accept").status_code == 200
-    expect(page.locator("#ask-state")).to_have_text(
-        "This one found a helper. Thank you for offering.")  # the feed.closed signal
+    return page
+
+
+def _closed_live(page, words: str) -> None:
+    expect(page.locator("#ask-state")).to_have_text(words, timeout=60_000)
     expect(page.locator("#next-step button")).to_have_count(0)
     assert page.evaluate("window.sameDocument") is True  # live, not reloaded
 

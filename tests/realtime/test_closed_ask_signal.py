@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from exchange.members.models import Member
 from tests.realtime.live import settle
 from tests.waiting import wait_until
 
@@ -58,13 +57,10 @@ def test_an_untagged_ask_taken_by_one_reaches_everyone(job_api, server, communit
         assert _closed(sockets[name], ask["id"]) == [{"ask_id": ask["id"], "why": "taken"}]
 
 
-def test_a_hidden_ask_is_signalled_without_its_title(job_api, server, community, make_uow):
+def test_a_hidden_ask_is_signalled_without_its_title(job_api, server, community, promote):
     asker, _, sockets = community
     ask = job_api.ask(asker, title="Help with my essay", tags=["writing"])
-    mod = job_api.member("mod")
-    with make_uow() as uow:
-        uow.session.get(Member, mod["id"]).role = "moderator"
-        uow.commit()
+    mod = promote(job_api.member("mod"))
     r = server.call(mod, "POST", f"/mod/asks/{ask['id']}/hide", json={"reason": "An advert."})
     assert r.status_code == 200, r.text
     assert _closed(sockets["writer"], ask["id"]) == [{"ask_id": ask["id"], "why": "hidden"}]

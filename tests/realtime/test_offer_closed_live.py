@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from exchange import payloads
-from exchange.members.models import Member
 from tests.realtime.live import settle
 
 pytestmark = pytest.mark.slow
@@ -40,15 +39,12 @@ def test_a_cancel_over_http_closes_the_offer_live_for_each_helper(job_api, run_j
 
 
 def test_a_helper_away_when_it_was_hidden_gets_the_close_replayed(job_api, run_jobs, listen,
-                                                                  make_uow, server):
+                                                                  promote, server):
     _, (helper, _), listeners, ask = _offered(job_api, run_jobs, listen)
     away = listeners[0]
     since = away.last_id()
     away.disconnect()
-    mod = job_api.member("mod")
-    with make_uow() as uow:
-        uow.session.get(Member, mod["id"]).role = "moderator"
-        uow.commit()
+    mod = promote(job_api.member("mod"))
     r = server.call(mod, "POST", f"/mod/asks/{ask['id']}/hide", json={"reason": "An advert."})
     assert r.status_code == 200, r.text
     assert listeners[1].wait_for("offer.closed", timeout=30)  # the one still there, live
