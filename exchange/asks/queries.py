@@ -65,6 +65,15 @@ TAGS_JOINED = func.coalesce(
 PAGE_OPTIONS = (*(defaultload(person).load_only(Member.id, Member.handle, Member.display_name)
                   for person in (Ask.author, Ask.helper)),
                 *PEOPLE_BARE, lazyload(Ask.tag_rows), with_expression(Ask.tags_joined, TAGS_JOINED))
+# A wave reads its ask, its people bare and its tags in one statement (no second for tag rows),
+# built once: ``session.get`` with options would build and cache-key a new query every time.
+WAVE_OPTIONS = (*PEOPLE_BARE, lazyload(Ask.tag_rows), with_expression(Ask.tags_joined, TAGS_JOINED))
+_ONE_FOR_WAVE = select(Ask).options(*WAVE_OPTIONS).where(Ask.id == bindparam("ask_id"))
+
+
+def one_for_wave(session, ask_id: int) -> Ask | None:
+    """The ask as a wave needs it (tags, author and helper by name), in one statement."""
+    return session.execute(_ONE_FOR_WAVE, {"ask_id": ask_id}).scalar_one_or_none()
 
 
 def page(session, *, actor, status=None, tag=None, mine=None, for_me=False, cursor=None,

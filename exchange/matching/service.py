@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, text, update
 
 from exchange.asks.models import Ask
-from exchange.asks.queries import PEOPLE_BARE
+from exchange.asks.queries import one_for_wave
 from exchange.asks.schemas import dump_ask
 from exchange.clock import utcnow
-from exchange.db import dialect_insert
+from exchange.db import UTCDateTime
 from exchange.events import WaveSent
 from exchange.matching import candidates, ranking
 from exchange.matching.models import MatchWave
@@ -37,29 +37,37 @@ def facts(ask: Ask) -> ranking.AskFacts:
                             area=ask.area)
 
 
+# The wave's claim: ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (the same text on both
+# databases). As text it is compiled once; the dialect's insert with ``on_conflict`` is not
+# cacheable in SQLAlchemy 2.0 and compiled again on every wave.
+_CLAIM = text("INSERT INTO match_waves (ask_id, round, wave, offered, ran_at) "
+              "VALUES (:ask_id, :round, :wave, 0, :ran_at) "
+              "ON CONFLICT DO NOTHING RETURNING ask_id").bindparams(
+    bindparam("ran_at", type_=UTCDateTime()))
+_WAVES = MatchWave.__table__
+_COUNT = (update(_WAVES).where(_WAVES.c.ask_id == bindparam("a"), _WAVES.c.round == bindparam("r"),
+                               _WAVES.c.wave == bindparam("w"))
+          .values(offered=bindparam("n")))
+
+
 def _claim(session, ask: Ask, round_: int, wave: int) -> bool:
     """This wave is ours to send: one ``INSERT … ON CONFLICT DO NOTHING`` (a second job for the
     same wave waits on the first's row and then finds it taken), no savepoint round trips."""
-    table = MatchWave.__table__  # Core with bound parameters: compiled once, then cached
-    claimed = session.execute(
-        dialect_insert(session)(table).on_conflict_do_nothing().returning(table.c.ask_id),
-        {"ask_id": ask.id, "round": round_, "wave": wave, "offered": 0, "ran_at": utcnow()},
-    ).first()
+    claimed = session.execute(_CLAIM, {"ask_id": ask.id, "round": round_, "wave": wave,
+                                       "ran_at": utcnow()}).first()
     return claimed is not None
 
 
 def _count_offered(session, ask: Ask, round_: int, wave: int, offered: int) -> None:
     if offered:
-        session.execute(update(MatchWave).where(
-            MatchWave.ask_id == ask.id, MatchWave.round == round_, MatchWave.wave == wave)
-            .values(offered=offered))
+        session.execute(_COUNT, {"a": ask.id, "r": round_, "w": wave, "n": offered})
 
 
 def run_wave(uow, *, ask_id: int, round_: int, wave: int, presence: Presence | None = None,
              seed: int = 0) -> list[int] | None:
     """Send one wave; returns the member ids offered, or None when there was nothing to do."""
     s, settings = uow.session, uow.settings
-    ask = s.get(Ask, ask_id, options=PEOPLE_BARE)
+    ask = one_for_wave(s, ask_id)
     if ask is None or ask.status != "open" or ask.hidden or ask.match_round != round_:
         return None
     if not _claim(s, ask, round_, wave):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from exchange.clock import utcnow
@@ -94,31 +94,66 @@ def notify_many(uow, *, kind: str, items: list[tuple[int, dict]],
 def number(uow, pending: list[tuple[int, int, dict | None, Notification | None]]) -> None:
     """Number a transaction's notifications — ``(member id, notification id, its push payload
     or None, its ORM row or None)`` each, in the order they were written — just before the
-    commit: one upsert bumps every member's counter (rows in member-id order, so the locks are
-    taken in that order) and returns the new highest numbers, one executemany sets the rows'
-    ``seq``. The counters stay locked until the commit, so a second transaction numbering for
-    the same member waits and numbers after this one: ``seq`` follows commit order."""
+    commit: the members' counters are bumped in one upsert (rows in member-id order, so the
+    locks are taken in that order) and the rows' ``seq`` set from the new highest numbers — on
+    PostgreSQL both in one statement, elsewhere an upsert and an executemany. The counters stay
+    locked until the commit, so a second transaction numbering for the same member waits and
+    numbers after this one: ``seq`` follows commit order."""
     session = uow.session
     session.flush()
     counts = Counter(member_id for member_id, *_ in pending)
+    ordinal: Counter = Counter()
+    rows = []  # (notification id, member id, its place among the member's rows here)
+    for member_id, note_id, *_ in pending:
+        ordinal[member_id] += 1
+        rows.append((note_id, member_id, ordinal[member_id]))
+    if session.get_bind().dialect.name == "postgresql":
+        seqs = _number_in_one(session, counts, rows)
+    else:
+        seqs = _number_in_two(session, counts, rows)
+    for _, note_id, payload, row in pending:
+        if payload is not None:
+            payload["seq"] = seqs[note_id]
+        if row is not None:  # what the statement wrote: not a change to flush
+            set_committed_value(row, "seq", seqs[note_id])
+
+
+# PostgreSQL: the counters' upsert feeds the rows' update in one statement (a data-modifying
+# CTE over arrays: one text whatever the number of rows, so psycopg prepares it once).
+_NUMBER_IN_ONE = text("""
+WITH top AS (
+    INSERT INTO note_counters (member_id, seq)
+    SELECT m, n FROM unnest(CAST(:members AS integer[]), CAST(:counts AS integer[])) AS c(m, n)
+    ON CONFLICT (member_id) DO UPDATE SET seq = note_counters.seq + excluded.seq
+    RETURNING member_id, seq)
+UPDATE notifications SET seq = top.seq - p.n + p.k
+FROM unnest(CAST(:ids AS integer[]), CAST(:owners AS integer[]), CAST(:places AS integer[]),
+            CAST(:totals AS integer[])) AS p(id, m, k, n)
+JOIN top ON top.member_id = p.m
+WHERE notifications.id = p.id
+RETURNING notifications.id, notifications.seq""")
+
+
+def _number_in_one(session, counts: Counter, rows: list[tuple[int, int, int]]) -> dict[int, int]:
+    members = sorted(counts)
+    return dict(session.execute(_NUMBER_IN_ONE, {
+        "members": members, "counts": [counts[m] for m in members],
+        "ids": [r[0] for r in rows], "owners": [r[1] for r in rows],
+        "places": [r[2] for r in rows], "totals": [counts[r[1]] for r in rows]}).all())
+
+
+def _number_in_two(session, counts: Counter, rows: list[tuple[int, int, int]]) -> dict[int, int]:
     table = NoteCounter.__table__
     stmt = dialect_insert(session)(table).values(
         [{"member_id": m, "seq": counts[m]} for m in sorted(counts)])
     stmt = stmt.on_conflict_do_update(index_elements=[table.c.member_id],
                                       set_={"seq": table.c.seq + stmt.excluded.seq})
     top = dict(session.execute(stmt.returning(table.c.member_id, table.c.seq)).all())
-    nxt = {m: top[m] - counts[m] for m in counts}
-    numbered = []
-    for member_id, note_id, payload, row in pending:
-        nxt[member_id] += 1
-        numbered.append({"nid": note_id, "s": nxt[member_id]})
-        if payload is not None:
-            payload["seq"] = nxt[member_id]
-        if row is not None:  # what the statement below writes: not a change to flush
-            set_committed_value(row, "seq", nxt[member_id])
+    seqs = {note_id: top[m] - counts[m] + k for note_id, m, k in rows}
     notes = Notification.__table__
     session.execute(update(notes).where(notes.c.id == bindparam("nid"))
-                    .values(seq=bindparam("s")), numbered)
+                    .values(seq=bindparam("s")), [{"nid": n, "s": s} for n, s in seqs.items()])
+    return seqs
 
 
 def _after_seq(session, member_id: int, after: int):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+import json
+
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from exchange.clock import utcnow
@@ -42,31 +44,64 @@ def record_offer(session, *, ask, member_id: int, wave: int, live: bool, score: 
 
 def record_offers(session, *, ask, wave: int, live: bool,
                   chosen: list[tuple[int, float, list[str]]]) -> list[int]:
-    """A wave's offers — ``(member_id, score, reasons)`` each — in two statements whatever
-    their number (each a Core insert run with the list of rows, which SQLAlchemy sends as one
-    ``INSERT … VALUES (…), (…)``): the offers (``ON CONFLICT DO NOTHING``: a helper already
-    offered this ask is skipped, as ``record_offer`` skips a duplicate) and their helpers'
-    counters (an upsert). Returns the member ids offered now, in the order given."""
+    """A wave's offers — ``(member_id, score, reasons)`` each — and their helpers' counters,
+    in a fixed number of statements whatever their number: the offers (``ON CONFLICT DO
+    NOTHING``: a helper already offered this ask is skipped, as ``record_offer`` skips a
+    duplicate) and the counters of those offered now (an upsert, in member-id order: one lock
+    order for every wave, so two never deadlock). On PostgreSQL both are one statement (a
+    data-modifying CTE over arrays); elsewhere two multi-row inserts. Returns the member ids
+    offered now, in the order given."""
     if not chosen:
         return []
-    insert, now = dialect_insert(session), utcnow()
+    now = utcnow()
+    if session.get_bind().dialect.name == "postgresql":
+        new = _offer_in_one(session, ask, wave, live, chosen, now)
+    else:
+        new = _offer_in_two(session, ask, wave, live, chosen, now)
+    return [member_id for member_id, _, _ in chosen if member_id in new]
+
+
+_OFFER_IN_ONE = text("""
+WITH new AS (
+    INSERT INTO offers (ask_id, member_id, round, wave, live, score, reasons, offered_at)
+    SELECT :ask_id, o.m, :round, :wave, :live, o.s, CAST(o.r AS json), :now
+    FROM unnest(CAST(:members AS integer[]), CAST(:scores AS float8[]),
+                CAST(:reasons AS text[])) AS o(m, s, r)
+    ON CONFLICT (ask_id, member_id) DO NOTHING
+    RETURNING member_id),
+counted AS (
+    INSERT INTO helper_stats (member_id, offers_total, accepts_total, last_offered_at)
+    SELECT member_id, 1, 0, :now FROM new ORDER BY member_id
+    ON CONFLICT (member_id) DO UPDATE
+    SET offers_total = helper_stats.offers_total + 1, last_offered_at = excluded.last_offered_at)
+SELECT member_id FROM new""")
+
+
+def _offer_in_one(session, ask, wave, live, chosen, now) -> set[int]:
+    return set(session.execute(_OFFER_IN_ONE, {
+        "ask_id": ask.id, "round": ask.match_round, "wave": wave, "live": live, "now": now,
+        "members": [m for m, _, _ in chosen], "scores": [float(s) for _, s, _ in chosen],
+        "reasons": [json.dumps(list(r)) for _, _, r in chosen]}).scalars())
+
+
+def _offer_in_two(session, ask, wave, live, chosen, now) -> set[int]:
+    insert = dialect_insert(session)
     rows = [{"ask_id": ask.id, "member_id": member_id, "round": ask.match_round, "wave": wave,
              "live": live, "score": score, "reasons": list(reasons), "offered_at": now}
             for member_id, score, reasons in chosen]
     offers, stats = Offer.__table__, HelperStats.__table__
     stmt = insert(offers).on_conflict_do_nothing(
         index_elements=["ask_id", "member_id"]).returning(offers.c.member_id)
-    new = set(session.execute(stmt, rows).scalars())  # executemany: one cached statement
-    offered = [member_id for member_id, _, _ in chosen if member_id in new]
-    if offered:
+    new = set(session.execute(stmt, rows).scalars())  # executemany: one statement
+    if new:
         upsert = insert(stats)
         session.execute(upsert.on_conflict_do_update(
             index_elements=["member_id"],
             set_={"offers_total": stats.c.offers_total + 1,
                   "last_offered_at": upsert.excluded.last_offered_at}), [
             {"member_id": m, "offers_total": 1, "accepts_total": 0, "last_offered_at": now}
-            for m in sorted(offered)])  # one lock order for every wave: two never deadlock
-    return offered
+            for m in sorted(new)])
+    return new
 
 
 def hold_counters(session, member_id: int) -> None:

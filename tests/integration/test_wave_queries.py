@@ -75,6 +75,21 @@ def test_a_wave_runs_a_fixed_number_of_statements(db, settings, pool, size):
     assert counted == reference
 
 
+# What a first wave with pay-it-forward nudges costs, statement by statement: the ask with its
+# tags (one), the claim, the pool, the offers with their helpers' counters (one on PostgreSQL,
+# a data-modifying CTE; two elsewhere), the notifications and their members' settings, the
+# wave's count, the nudges' guard (two) with their notifications and settings, the numbering
+# (one on PostgreSQL; an upsert and an update elsewhere) and the outbox rows. SQLite's count
+# includes its BEGIN IMMEDIATE.
+WAVE_STATEMENTS = {"postgresql": 13, "sqlite": 16}
+
+
+def test_a_first_wave_costs_the_statements_it_should(db, settings):
+    counted, offered = _wave(db, settings, 5, 3, "pinned")
+    assert len(offered) == 3
+    assert counted == WAVE_STATEMENTS[db.engine.dialect.name]
+
+
 def test_offering_a_helper_twice_is_skipped_in_the_batch(db, settings, make_uow):
     """The one-statement insert keeps the old guarantee: one offer per (ask, helper)."""
     from exchange.asks.models import Ask
