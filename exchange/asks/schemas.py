@@ -113,9 +113,12 @@ class AskSchema(Schema):
         return hints_as_dicts(hints)
 
 
+_ASK_SCHEMA = AskSchema()  # built once: a schema's construction costs more than one dump
+
+
 def dump_ask(ask) -> dict:
     """The ask exactly as the API returns it; ``ask.*`` notifications carry this."""
-    return AskSchema().dump(ask)
+    return _ASK_SCHEMA.dump(ask)
 
 
 class AskPageSchema(Schema):
