@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
@@ -158,13 +158,17 @@ def issue_token(uow, *, member: Member) -> str:
     return plain
 
 
+# Built once: it runs on every API request, and building the query with its options and their
+# cache key each time cost more than the lookup.
+_FOR_TOKEN = (select(Member, ApiToken).join(ApiToken, ApiToken.member_id == Member.id)
+              .where(ApiToken.digest == bindparam("digest"))
+              .options(lazyload(Member.skills), lazyload(Member.slots)))
+
+
 def member_for_token(session, plain: str) -> tuple[Member, ApiToken] | None:
     """The token's member in one query, done on every API request: skills and slots are left
     to load when a route reads them (most don't)."""
-    found = session.execute(
-        select(Member, ApiToken).join(ApiToken, ApiToken.member_id == Member.id)
-        .where(ApiToken.digest == token_digest(plain))
-        .options(lazyload(Member.skills), lazyload(Member.slots))).first()
+    found = session.execute(_FOR_TOKEN, {"digest": token_digest(plain)}).first()
     if found is None:
         return None
     member, token = found
