@@ -29,6 +29,7 @@ from exchange.members.schemas import RegisterSchema
 from exchange.moderation.audit import verify
 from exchange.uow import UnitOfWork
 from web.app import create_app
+from web.collector import tune_for_serving
 from web.state import AppState
 from web.supervisor import WorkerSupervisor
 
@@ -116,6 +117,7 @@ def serve(host: str, port: int, no_worker: bool) -> None:
         if embedded is not None and not no_worker:
             supervisor = WorkerSupervisor().start()
         click.echo(f"The exchange is open at http://{host}:{port}/ (Ctrl+C stops it).")
+        tune_for_serving()  # as production does (web/collector.py)
         run_server(app, host, port)
     finally:
         if supervisor is not None:

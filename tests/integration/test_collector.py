@@ -1,0 +1,63 @@
+"""The web process's garbage collector (web/collector.py, docs/decisions/0022): the production
+entry point and ``exchange serve`` freeze the start-up heap and make full collections rarer;
+everything else keeps CPython's defaults. Each check runs in a fresh interpreter, so the test
+process's own collector is never changed."""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+from web.collector import FULL_EVERY
+
+KEY = "k" * 40
+
+
+def _run(script: str, tmp_path, **env) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)], capture_output=True, text=True,
+        timeout=120, cwd=tmp_path,
+        env={**os.environ, "EXCHANGE_SECRET_KEY": KEY, "FLASK_SKIP_DOTENV": "1",
+             "EXCHANGE_DATABASE_URL": f"sqlite:///{tmp_path}/gc.db", **env})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_production_entry_point_tunes_the_collector(tmp_path):
+    seen = _run("""
+        import gc, json
+        before = [gc.get_threshold(), gc.get_freeze_count()]
+        import web.wsgi
+        print(json.dumps({"before": before, "after": [gc.get_threshold(), gc.get_freeze_count()]}))
+    """, tmp_path)
+    (threshold, frozen), (threshold_after, frozen_after) = seen["before"], seen["after"]
+    assert threshold[2] == gc.get_threshold()[2] != FULL_EVERY and frozen == 0
+    assert threshold_after == [threshold[0], threshold[1], FULL_EVERY]
+    assert frozen_after > 10_000  # the modules, the app and its statements: never scanned again
+
+
+def test_exchange_serve_tunes_it_just_before_serving(tmp_path, redis_url):
+    seen = _run("""
+        import gc, json, sys
+        import web.cli
+        def run_server(app, host, port):  # what serve would start: report instead
+            print(json.dumps({"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count()}))
+        web.cli.run_server = run_server
+        sys.argv = ["exchange", "serve", "--no-worker", "--port", "5999"]
+        web.cli.main()
+    """, tmp_path, EXCHANGE_REDIS_URL=redis_url)
+    assert seen["threshold"][2] == FULL_EVERY
+    assert seen["frozen"] > 10_000
+
+
+def test_the_cli_and_the_worker_keep_the_defaults(tmp_path):
+    seen = _run("""
+        import gc, json
+        import web.cli, workers.cli
+        print(json.dumps({"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count()}))
+    """, tmp_path)
+    assert seen["threshold"][2] != FULL_EVERY and seen["frozen"] == 0
