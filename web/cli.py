@@ -22,6 +22,7 @@ from exchange import demo, migrate
 from exchange.adapters.embedded_redis import EmbeddedRedis
 from exchange.adapters.logs import configure_logging
 from exchange.asks.ledger_check import verify as verify_ledger
+from exchange.collector import tune_for_serving
 from exchange.config import Settings
 from exchange.errors import DomainError
 from exchange.members.admin import create_admin
@@ -29,7 +30,6 @@ from exchange.members.schemas import RegisterSchema
 from exchange.moderation.audit import verify
 from exchange.uow import UnitOfWork
 from web.app import create_app
-from web.collector import tune_for_serving
 from web.state import AppState
 from web.supervisor import WorkerSupervisor
 
@@ -117,7 +117,7 @@ def serve(host: str, port: int, no_worker: bool) -> None:
         if embedded is not None and not no_worker:
             supervisor = WorkerSupervisor().start()
         click.echo(f"The exchange is open at http://{host}:{port}/ (Ctrl+C stops it).")
-        tune_for_serving()  # as production does (web/collector.py)
+        tune_for_serving()  # as production does (exchange/collector.py)
         run_server(app, host, port)
     finally:
         if supervisor is not None:

@@ -19,11 +19,11 @@ from gevent import monkey
 monkey.patch_all()
 
 from exchange.adapters.logs import configure_logging  # noqa: E402
+from exchange.collector import tune_for_serving  # noqa: E402
 from exchange.config import Settings  # noqa: E402
 from web import create_app  # noqa: E402 - after the patching, on purpose
-from web.collector import tune_for_serving  # noqa: E402
 
 settings = Settings.from_env()
 configure_logging(settings.log_format)  # EXCHANGE_LOG_FORMAT: json by default in production
 app = create_app(settings)
-tune_for_serving()  # the start-up heap frozen, full collections rarer (web/collector.py)
+tune_for_serving()  # the start-up heap frozen, full collections rarer (exchange/collector.py)

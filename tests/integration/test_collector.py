@@ -1,6 +1,7 @@
-"""The web process's garbage collector (web/collector.py, docs/decisions/0022): the production
-entry point and ``exchange serve`` freeze the start-up heap and make full collections rarer;
-everything else keeps CPython's defaults. Each check runs in a fresh interpreter, so the test
+"""The long-running processes' garbage collector (exchange/collector.py, docs/decisions/0022):
+the production entry point, ``exchange serve`` and the worker (just before its work loop)
+freeze the start-up heap and make full collections rarer; everything else keeps CPython's
+defaults. Each check runs in a fresh interpreter, so the test
 process's own collector is never changed."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import subprocess
 import sys
 import textwrap
 
-from web.collector import FULL_EVERY
+from exchange.collector import FULL_EVERY
 
 KEY = "k" * 40
 
@@ -54,7 +55,31 @@ def test_exchange_serve_tunes_it_just_before_serving(tmp_path, redis_url):
     assert seen["frozen"] > 10_000
 
 
-def test_the_cli_and_the_worker_keep_the_defaults(tmp_path):
+def test_the_worker_tunes_it_just_before_its_work_loop(tmp_path, redis_url):
+    seen = _run("""
+        import gc, json, os
+        import redis
+        from workers.cli import ExchangeWorker
+        loaded = [gc.get_threshold(), gc.get_freeze_count()]
+        connection = redis.Redis.from_url(os.environ["CHECK_REDIS_URL"])
+        connection.delete("rq:queue:gc-check")
+        burst = ExchangeWorker(["gc-check"], connection=connection)
+        burst.work(burst=True)  # no jobs: straight through RQ's start-up steps and out
+        after_burst = [gc.get_threshold(), gc.get_freeze_count()]
+        from rq import Queue
+        from rq.serializers import JSONSerializer
+        Queue("gc-check", connection=connection, serializer=JSONSerializer).enqueue("os.getpid")
+        worker = ExchangeWorker(["gc-check"], connection=connection, serializer=JSONSerializer)
+        worker.work(max_jobs=1)  # the long-running loop, ended after its one job
+        print(json.dumps({"loaded": loaded, "after_burst": after_burst,
+                          "looping": [gc.get_threshold(), gc.get_freeze_count()]}))
+    """, tmp_path, CHECK_REDIS_URL=redis_url)
+    for untouched in ("loaded", "after_burst"):  # a burst ends soon: nothing to tune
+        assert seen[untouched][0][2] != FULL_EVERY and seen[untouched][1] == 0
+    assert seen["looping"][0][2] == FULL_EVERY and seen["looping"][1] > 10_000
+
+
+def test_the_cli_keeps_the_defaults(tmp_path):
     seen = _run("""
         import gc, json
         import web.cli, workers.cli

@@ -1,4 +1,5 @@
-"""Python's garbage collector, tuned for a web process that holds thousands of sockets.
+"""Python's garbage collector, tuned for the long-running processes: the web process that holds
+thousands of sockets, and the worker whose waves must not wait.
 
 CPython's cycle collector stops the whole process while it runs, every greenlet included, and a
 full collection scans every tracked object: with 5,000 sockets connected the web process holds
@@ -18,7 +19,9 @@ ran sixteen of them, each longer than the last.
   quarter; what changes is that a connection storm pays for two or three full scans instead of
   sixteen. Cyclic garbage that reached the oldest generation waits longer to be freed.
 
-The worker, the CLI and the tests keep CPython's defaults.
+The worker calls it too, once its scheduler is forked and just before its work loop: its full
+collections stopped a wave for up to 107 ms at 50 asks a second. The CLI's other commands and
+the tests keep CPython's defaults.
 """
 
 from __future__ import annotations
