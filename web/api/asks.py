@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g
+from flask import g, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -25,6 +25,7 @@ from exchange.asks.schemas import (
     MessageSchema,
     ThanksCreateSchema,
     ThanksSchema,
+    dump_ask,
 )
 from exchange.asks.thanks import send_thanks
 from exchange.clock import utcnow
@@ -43,7 +44,9 @@ class Asks(MethodView):
     @blp.response(200, AskPageSchema)
     def get(self, query):
         items, nxt = queries.page(uow().session, actor=current_member(), **query)
-        return {"items": items, "next_cursor": nxt}
+        # Dumped by hand (``dump_ask``, equal to the documented ``AskPageSchema``'s dump): a
+        # Response returned here is sent as it is.
+        return jsonify({"items": [dump_ask(ask) for ask in items], "next_cursor": nxt})
 
     @blp.arguments(AskCreateSchema)
     @blp.response(201, AskSchema)
