@@ -75,7 +75,10 @@ def test_following_the_links_keeps_every_documented_promise(app, db, role):
     followed = {label for (label, status) in made if status < 300 and "{ask_id}" in label}
     print(f"{role}: {requests} requests in {SCENARIOS} scenarios; "
           f"reached through links: {sorted(followed)}")
-    # the links were walked, not only the roots: an ask was created and then acted on
+    # the links were walked, not only the roots: an ask was created and then acted on. Which
+    # of its links a walk reaches is not fixed: derandomized, the same process walks the same
+    # path, but a CI worker that ran other tests first once walked the moderator to hide,
+    # restore and the messages instead of the read (413 requests, against 445 alone).
     assert made[("POST /api/v1/asks", 201)] > 0
-    assert {"GET /api/v1/asks/{ask_id}", "POST /api/v1/asks/{ask_id}/messages"} & followed
+    assert followed, "no operation on an ask was reached through a link"
     assert requests >= SCENARIOS
