@@ -65,10 +65,9 @@ TAGS_JOINED = func.coalesce(
 PAGE_OPTIONS = (*(defaultload(person).load_only(Member.id, Member.handle, Member.display_name)
                   for person in (Ask.author, Ask.helper)),
                 *PEOPLE_BARE, lazyload(Ask.tag_rows), with_expression(Ask.tags_joined, TAGS_JOINED))
-# A wave reads its ask, its people bare and its tags in one statement (no second for tag rows),
-# built once: ``session.get`` with options would build and cache-key a new query every time.
-WAVE_OPTIONS = (*PEOPLE_BARE, lazyload(Ask.tag_rows), with_expression(Ask.tags_joined, TAGS_JOINED))
-_ONE_FOR_WAVE = select(Ask).options(*WAVE_OPTIONS).where(Ask.id == bindparam("ask_id"))
+# A wave reads its ask as a page does (tags in the same statement, people by name), built once:
+# ``session.get`` with options would build and cache-key a new query every time.
+_ONE_FOR_WAVE = select(Ask).options(*PAGE_OPTIONS).where(Ask.id == bindparam("ask_id"))
 
 
 def one_for_wave(session, ask_id: int) -> Ask | None:

@@ -103,17 +103,22 @@ class AskSchema(Schema):
     closed_at = fields.DateTime(allow_none=True)
 
     def _thanks(self, ask):
-        if ask.status != "confirmed" or ask.thanks is None:
-            return None
-        return thanks_payload(ask.thanks)
+        return _thanks_of(ask)
 
     def _coaching(self, ask):
-        hints = coach(ask.title, ask.details, minutes=ask.minutes, window_start=ask.window_start,
-                      window_end=ask.window_end, tags=ask.tags)
-        return hints_as_dicts(hints)
+        return _coaching_of(ask)
 
 
-_ASK_SCHEMA = AskSchema()  # for its two methods; the fields are written out below
+def _thanks_of(ask) -> dict | None:
+    if ask.status != "confirmed" or ask.thanks is None:
+        return None
+    return thanks_payload(ask.thanks)
+
+
+def _coaching_of(ask) -> list[dict]:
+    hints = coach(ask.title, ask.details, minutes=ask.minutes, window_start=ask.window_start,
+                  window_end=ask.window_end, tags=ask.tags)
+    return hints_as_dicts(hints)
 
 
 def _person(member) -> dict | None:
@@ -137,8 +142,8 @@ def dump_ask(ask) -> dict:
         "window_start": _iso(ask.window_start), "window_end": _iso(ask.window_end),
         "mode": ask.mode, "area": ask.area, "status": ask.status, "hidden": ask.hidden,
         "auto_confirmed": ask.auto_confirmed, "author": _person(ask.author),
-        "helper": _person(ask.helper), "coaching": _ASK_SCHEMA._coaching(ask),
-        "thanks": _ASK_SCHEMA._thanks(ask), "created_at": _iso(ask.created_at),
+        "helper": _person(ask.helper), "coaching": _coaching_of(ask),
+        "thanks": _thanks_of(ask), "created_at": _iso(ask.created_at),
         "updated_at": _iso(ask.updated_at), "matched_at": _iso(ask.matched_at),
         "delivered_at": _iso(ask.delivered_at), "closed_at": _iso(ask.closed_at),
     }
